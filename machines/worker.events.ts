@@ -1,0 +1,41 @@
+/**
+ * The events a worker actor understands and the shapes its invoked actors exchange. Pure types: the
+ * process-manager backends, the ping client and the lifecycle manager all speak this vocabulary.
+ */
+
+/** What a worker answers to a ping, without running a script. */
+export interface PingReply {
+  workerId: string;
+  pid: number;
+  uptimeMs: number;
+  jobsProcessed: number;
+  activeJobs: number;
+  version: string;
+}
+
+/**
+ * The outcome of one ping. `transport-down` means Redis itself was unreachable: not the worker's fault,
+ * so it is never counted as a ping failure.
+ */
+export type PingOutcome =
+  | { type: 'ok'; reply: PingReply; latencyMs: number }
+  | { type: 'timeout'; timeoutMs: number }
+  | { type: 'failed'; reason: string }
+  | { type: 'transport-down'; reason: string };
+
+/** Normalized process-manager status, as `src/process/process-events.ts` emits it (`service` may ride along). */
+export type WorkerProcessEvent =
+  | { type: 'process.spawned'; pid: number; at: number }
+  | { type: 'process.running'; pid: number; at: number }
+  | { type: 'process.exited'; pid: number | null; code: number | null; signal: string | null; at: number }
+  | { type: 'process.spawnFailed'; reason: string; at: number }
+  | { type: 'process.healthFailed'; reason: string; at: number }
+  | { type: 'process.blocked'; waitingFor: readonly string[]; at: number }
+  | { type: 'process.stopped'; at: number };
+
+export type WorkerCommand = { type: 'START' } | { type: 'STOP' } | { type: 'RESTART'; reason?: string };
+
+/** A job started or finished on this worker (drives `lastJobAt`). */
+export type WorkerJobEvent = { type: 'job.activity'; jobId?: string; at: number };
+
+export type WorkerEvent = WorkerCommand | WorkerProcessEvent | WorkerJobEvent;
