@@ -38,4 +38,7 @@ export type WorkerCommand = { type: 'START' } | { type: 'STOP' } | { type: 'REST
 /** A job started or finished on this worker (drives `lastJobAt`). */
 export type WorkerJobEvent = { type: 'job.activity'; jobId?: string; at: number };
 
-export type WorkerEvent = WorkerCommand | WorkerProcessEvent | WorkerJobEvent;
+/** Take over a process that already runs (a new supervisor adopting Zinit's workers). */
+export type WorkerAdoptEvent = { type: 'ADOPT'; pid: number; at: number };
+
+export type WorkerEvent = WorkerCommand | WorkerAdoptEvent | WorkerProcessEvent | WorkerJobEvent;

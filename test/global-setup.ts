@@ -2,6 +2,7 @@
  * Gives each test run its own real Redis: REDIS_URL when set, otherwise a redis-server from PATH on a free
  * loopback port with persistence off, stopped at the end. Tests read it with `inject('redisUrl')`.
  */
+import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { RedisServerProcess } from './helpers/redis-server.js';
 

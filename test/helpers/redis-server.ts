@@ -85,7 +85,8 @@ export class RedisServerProcess {
     this.#child = child;
     const deadline = Date.now() + REDIS_START_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} on port ${this.port}`);
+      if (child.exitCode !== null)
+        throw new Error(`redis-server exited with code ${child.exitCode} on port ${this.port}`);
       if (await canConnect(this.port)) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
