@@ -33,7 +33,11 @@ export type WorkerProcessEvent =
   | { type: 'process.blocked'; waitingFor: readonly string[]; at: number }
   | { type: 'process.stopped'; at: number };
 
-export type WorkerCommand = { type: 'START' } | { type: 'STOP' } | { type: 'RESTART'; reason?: string };
+/** Operator commands. `at` is stamped by `src/` from the injected clock, like every other event. */
+export type WorkerCommand =
+  | { type: 'START'; at: number }
+  | { type: 'STOP'; at: number }
+  | { type: 'RESTART'; reason?: string; at: number };
 
 /** A job started or finished on this worker (drives `lastJobAt`). */
 export type WorkerJobEvent = { type: 'job.activity'; jobId?: string; at: number };

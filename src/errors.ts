@@ -8,6 +8,7 @@ export type SupervisorErrorCode =
   | 'INVALID_SPEC'
   | 'UNKNOWN_SERVICE'
   | 'SERVICE_EXISTS'
+  | 'SERVICE_NOT_STOPPED'
   | 'BACKEND_UNAVAILABLE'
   | 'ZINIT_PROTOCOL'
   | 'SPAWN_FAILED'
@@ -19,7 +20,9 @@ export type SupervisorErrorCode =
   | 'JOB_NOT_FOUND'
   | 'REDIS_UNAVAILABLE'
   | 'INTEGRITY'
-  | 'ADMIN';
+  | 'ADMIN'
+  | 'DAEMON_UNREACHABLE'
+  | 'UNAUTHORIZED';
 
 export interface SupervisorErrorOptions {
   cause?: unknown;
@@ -75,6 +78,17 @@ export class ServiceExistsError extends SupervisorError {
   }
 }
 
+/** remove() was asked for a service that still runs (or is starting): stop it first. */
+export class ServiceNotStoppedError extends SupervisorError {
+  constructor(
+    readonly service: string,
+    readonly state: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('SERVICE_NOT_STOPPED', `Service "${service}" is ${state}: stop() it before remove().`, options);
+  }
+}
+
 /** The process manager cannot be reached (Zinit not running, socket missing...). */
 export class BackendUnavailableError extends SupervisorError {
   constructor(message: string, options?: SupervisorErrorOptions) {
@@ -108,5 +122,129 @@ export class SpawnError extends SupervisorError {
 export class IntegrityError extends SupervisorError {
   constructor(message: string, options?: SupervisorErrorOptions) {
     super('INTEGRITY', message, options);
+  }
+}
+
+/** A job given to the job API is invalid: `field` names it, the message says what was expected. */
+export class InvalidJobError extends SupervisorError {
+  constructor(
+    readonly field: string,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('INVALID_JOB', message, options);
+  }
+}
+
+/** A caller stopped waiting for a job: it was removed if still waiting, or marked `timed-out`. */
+export class JobTimeoutError extends SupervisorError {
+  constructor(
+    readonly jobId: string,
+    readonly timeoutMs: number,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('JOB_TIMEOUT', message, options);
+  }
+}
+
+/** A worker failed a job: `workerError` is the worker's one-line reason, `stderr` the script's stderr (may be ''). */
+export class JobFailedError extends SupervisorError {
+  constructor(
+    readonly jobId: string,
+    readonly workerError: string,
+    readonly stderr: string,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('JOB_FAILED', message, options);
+  }
+}
+
+/**
+ * Zinit refused a command: `command` is what was sent, `kind` what the refusal means (`is-up`, `is-down`,
+ * `already-monitored`, `load-failed`, `invalid-signal`, `shutting-down`, ...), `zinitCode` the JSON-RPC code if any.
+ */
+export class ZinitCommandError extends ZinitProtocolError {
+  constructor(
+    readonly command: string,
+    readonly kind: string,
+    message: string,
+    zinitCode?: number,
+    options?: SupervisorErrorOptions,
+  ) {
+    super(message, zinitCode, options);
+  }
+}
+
+/** A worker could not be started: `worker` names it, `reason` says why (spawn failure, integrity, timeout...). */
+export class WorkerStartFailedError extends SupervisorError {
+  constructor(
+    readonly worker: string,
+    readonly reason: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('WORKER_START_FAILED', `Worker "${worker}" failed to start: ${reason}`, options);
+  }
+}
+
+/** No worker of that name is known to the lifecycle manager. */
+export class WorkerNotFoundError extends SupervisorError {
+  constructor(
+    readonly worker: string,
+    known: readonly string[] = [],
+    options?: SupervisorErrorOptions,
+  ) {
+    const hint = known.length === 0 ? 'no workers are configured' : `known workers: ${known.slice(0, 10).join(', ')}`;
+    super('WORKER_NOT_FOUND', `Unknown worker "${worker}" (${hint}). Add it with addWorker() or startWorker(config).`, options);
+  }
+}
+
+/** A worker's script (or `execute` function) failed a job; the worker runtime turns it into the job's failure reason. */
+export class ScriptError extends SupervisorError {
+  readonly stderr: string;
+  readonly exitCode: number | undefined;
+  /** False for failures a retry cannot fix (a missing interpreter): the job fails at once, whatever its retries. */
+  readonly retryable: boolean;
+
+  constructor(
+    message: string,
+    details: { stderr?: string; exitCode?: number; retryable?: boolean } = {},
+    options?: SupervisorErrorOptions,
+  ) {
+    super('JOB_FAILED', message, options);
+    this.stderr = details.stderr ?? '';
+    this.exitCode = details.exitCode;
+    this.retryable = details.retryable ?? true;
+  }
+}
+
+/** The CLI cannot reach the daemon's admin endpoint (nothing listening, socket missing). */
+export class DaemonUnreachableError extends SupervisorError {
+  constructor(
+    readonly endpoint: string,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('DAEMON_UNREACHABLE', message, options);
+  }
+}
+
+/** The admin endpoint refused the request: no token, or the wrong one. */
+export class UnauthorizedError extends SupervisorError {
+  constructor(message: string, options?: SupervisorErrorOptions) {
+    super('UNAUTHORIZED', message, options);
+  }
+}
+
+/** The admin endpoint answered with an error; `status` is the HTTP status, `remoteCode` the daemon's error code. */
+export class AdminRequestError extends SupervisorError {
+  constructor(
+    readonly status: number,
+    readonly remoteCode: string,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('ADMIN', message, options);
   }
 }

@@ -2,6 +2,9 @@
 
 export type { PingOutcome, PingReply, WorkerEvent } from '../machines/worker.events.js';
 export * from './errors.js';
+export type { EmbeddedProcessManagerOptions } from './process/embedded/embedded-options.js';
+export { EmbeddedProcessManager } from './process/embedded/embedded-process-manager.js';
+export type { ChildRecord, OrphanReport } from './process/embedded/state-file.js';
 export type { ProcessEvent, ProcessEventListener, ProcessEventType } from './process/process-events.js';
 export type {
   LogOptions,
@@ -12,3 +15,4 @@ export type {
   ServiceStatus,
   StopOptions,
 } from './process/process-manager.js';
+export { MAX_SERVICE_NAME_LENGTH, validateServiceName, validateServiceSpec } from './process/validate-spec.js';

@@ -1,0 +1,170 @@
+/**
+ * Figure `dispatch`: job throughput with N workers, through the supervisor (`runJobAndAwaitResult` with C callers
+ * in flight, and fire-and-forget `startJob`) vs a raw BullMQ producer and N raw BullMQ worker processes doing the
+ * same work per job (spawn the interpreter, script on stdin, stdout is the result). Goal: ≥ 0.9× raw.
+ *
+ * The interpreter is `cat` (it echoes the script): one cheap spawn per job, so the job layer's own cost shows
+ * instead of a Python start-up. Completions of fire-and-forget batches are counted through BullMQ `QueueEvents`
+ * for both sides alike. Rounds alternate raw and supervisor so that drift hits both.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { QueueEvents } from 'bullmq';
+import type { BenchContext, Figure } from './bench-context.js';
+import { BENCH_INTERPRETER, type JobDriver, openHeroJobDriver } from './hero.js';
+import { benchLine } from './output.js';
+import { killAndWait } from './processes.js';
+import { openRawProducer, startRawWorker } from './raw-baseline.js';
+import { summarize } from './stats.js';
+
+/** No single job on loopback takes this long. */
+const JOB_TIMEOUT_MS = 30_000;
+/** Fire-and-forget submissions go out in batches this large (both sides), so the producer never idles on one add. */
+const FIRE_BATCH = 50;
+const SCRIPT = 'print(6*7)';
+
+/** Runs `total` calls of `one` with `inFlight` callers; returns jobs per second. */
+async function throughputAwait(total: number, inFlight: number, one: () => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < total) {
+        next += 1;
+        await one();
+      }
+    }),
+  );
+  return total / ((performance.now() - started) / 1000);
+}
+
+/** Submits `total` jobs without waiting for results, then waits until `total` completions were seen. */
+async function throughputFire(
+  ctx: BenchContext,
+  queueName: string,
+  total: number,
+  fire: () => Promise<unknown>,
+): Promise<number> {
+  const events = new QueueEvents(queueName, {
+    connection: { url: ctx.redisUrl, maxRetriesPerRequest: null },
+    prefix: ctx.prefix,
+  });
+  try {
+    await events.waitUntilReady();
+    let completed = 0;
+    let failed = 0;
+    let done: () => void = () => {};
+    const allDone = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const count = () => {
+      if (completed + failed >= total) done();
+    };
+    events.on('completed', () => {
+      completed += 1;
+      count();
+    });
+    events.on('failed', () => {
+      failed += 1;
+      count();
+    });
+    const started = performance.now();
+    for (let sent = 0; sent < total; sent += FIRE_BATCH) {
+      await Promise.all(Array.from({ length: Math.min(FIRE_BATCH, total - sent) }, () => fire()));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      allDone,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${queueName}: ${completed}/${total} jobs completed within ${JOB_TIMEOUT_MS} ms`)),
+          JOB_TIMEOUT_MS,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (failed > 0) throw new Error(`${queueName}: ${failed}/${total} fire-and-forget jobs failed`);
+    return total / ((performance.now() - started) / 1000);
+  } finally {
+    await events.close();
+  }
+}
+
+export const dispatchFigure: Figure = {
+  name: 'dispatch',
+  description: 'job throughput through the supervisor vs raw BullMQ at the same N workers',
+  smokeInCi: true,
+  async run(ctx) {
+    const workers = ctx.size(4, 1);
+    const jobs = ctx.size(300, 6);
+    const inFlight = workers * 2;
+    const rounds = ctx.size(3, 1);
+
+    const rawQueue = 'raw-dispatch';
+    const rawWorkers: ChildProcess[] = await Promise.all(
+      Array.from({ length: workers }, () =>
+        startRawWorker(ctx, { queue: rawQueue, mode: 'spawn', interpreter: BENCH_INTERPRETER }),
+      ),
+    );
+    ctx.defer(() => Promise.all(rawWorkers.map((child) => killAndWait(child))));
+    const producer = await openRawProducer(ctx, rawQueue);
+    ctx.defer(() => producer.close());
+
+    let hero: JobDriver | undefined;
+    let notWired = '';
+    try {
+      hero = await openHeroJobDriver(ctx, workers);
+      const opened = hero;
+      ctx.defer(() => opened.close());
+    } catch (error) {
+      notWired = `not wired: ${error instanceof Error ? error.message : String(error)}`;
+      ctx.log(notWired);
+    }
+
+    const rawOptions = { removeOnComplete: { age: 600, count: 10_000 }, removeOnFail: { age: 600, count: 10_000 } };
+    const rawAwait: number[] = [];
+    const rawFire: number[] = [];
+    const heroAwait: number[] = [];
+    const heroFire: number[] = [];
+    // Warm both paths (connections, scripts loaded into Redis, JIT) before the first measured round.
+    await throughputAwait(inFlight, inFlight, () => producer.roundTrip({ script: SCRIPT }, JOB_TIMEOUT_MS));
+    if (hero) {
+      const target = hero;
+      await throughputAwait(inFlight, inFlight, () => target.runAndAwait(SCRIPT, JOB_TIMEOUT_MS));
+    }
+    for (let round = 0; round < rounds; round += 1) {
+      rawAwait.push(
+        await throughputAwait(jobs, inFlight, () => producer.roundTrip({ script: SCRIPT }, JOB_TIMEOUT_MS)),
+      );
+      rawFire.push(
+        await throughputFire(ctx, rawQueue, jobs, () => producer.queue.add('job', { script: SCRIPT }, rawOptions)),
+      );
+      if (hero) {
+        const target = hero;
+        heroAwait.push(await throughputAwait(jobs, inFlight, () => target.runAndAwait(SCRIPT, JOB_TIMEOUT_MS)));
+        heroFire.push(await throughputFire(ctx, target.queueName, jobs, () => target.fire(SCRIPT, JOB_TIMEOUT_MS)));
+      }
+      ctx.log(
+        `round ${round + 1}/${rounds}: raw await ${rawAwait.at(-1)?.toFixed(0)}/s fire ${rawFire.at(-1)?.toFixed(0)}/s` +
+          (hero ? `; supervisor await ${heroAwait.at(-1)?.toFixed(0)}/s fire ${heroFire.at(-1)?.toFixed(0)}/s` : ''),
+      );
+    }
+
+    const setup = `N=${workers} worker processes, ${jobs} jobs per run, interpreter \`${BENCH_INTERPRETER}\``;
+    const emit = (name: string, ours: number[], raw: number[], mode: string) => {
+      const rawStats = summarize(raw);
+      const ourStats = ours.length > 0 ? summarize(ours) : undefined;
+      ctx.emit(
+        benchLine({
+          name,
+          value: ourStats?.median ?? null,
+          unit: 'jobs/s',
+          baseline: `raw BullMQ producer + ${workers} raw BullMQ workers, ${mode}`,
+          baselineValue: rawStats.median,
+          runs: ourStats?.runs ?? 0,
+          notes: ['goal ≥ 0.9×', setup, hero?.description ?? notWired].filter(Boolean).join('; '),
+        }),
+      );
+    };
+    emit('dispatch.await', heroAwait, rawAwait, `${inFlight} callers awaiting results (waitUntilFinished)`);
+    emit('dispatch.fire-and-forget', heroFire, rawFire, 'all jobs added, then completions counted');
+  },
+};

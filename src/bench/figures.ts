@@ -1,0 +1,7 @@
+/** Every figure of issue 7, in the order `npm run bench` runs them. */
+import type { Figure } from './bench-context.js';
+import { dispatchFigure } from './dispatch.js';
+import { pingFigure } from './ping.js';
+import { recoveryFigure } from './recovery.js';
+
+export const FIGURES: Figure[] = [recoveryFigure, pingFigure, dispatchFigure];

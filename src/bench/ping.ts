@@ -1,0 +1,104 @@
+/**
+ * Figure `ping`: a ping round trip through the supervisor (`Supervisor.pingWorker` to a live `hero-worker`)
+ * beside a raw BullMQ job round trip (`add` + `waitUntilFinished` to a raw BullMQ worker process) and a raw
+ * Redis PING. Goal: ≤ 1.5× the raw BullMQ round trip.
+ *
+ * The three run in alternating blocks so that drift on a noisy machine hits all of them alike.
+ */
+import { Redis } from 'ioredis';
+import type { BenchContext, Figure } from './bench-context.js';
+import { type HeroPing, openHeroPing } from './hero.js';
+import { benchLine } from './output.js';
+import { killAndWait } from './processes.js';
+import { openRawProducer, sampleSequential, startRawWorker } from './raw-baseline.js';
+import { summarize } from './stats.js';
+
+/** No single round trip on loopback takes this long; if one does, the figure fails instead of hanging. */
+const ROUND_TRIP_TIMEOUT_MS = 10_000;
+
+export const pingFigure: Figure = {
+  name: 'ping',
+  description: 'ping through the supervisor vs raw BullMQ round trip vs raw Redis PING',
+  smokeInCi: true,
+  async run(ctx: BenchContext) {
+    const blocks = ctx.size(5, 1);
+    const perBlock = ctx.size(100, 10);
+    const warmup = ctx.size(20, 2);
+
+    const redis = new Redis(ctx.redisUrl, { lazyConnect: true });
+    await redis.connect();
+    ctx.defer(() => redis.quit());
+
+    const rawQueue = 'raw-ping';
+    const rawWorker = await startRawWorker(ctx, { queue: rawQueue, mode: 'echo' });
+    ctx.defer(() => killAndWait(rawWorker, 'SIGKILL'));
+    const producer = await openRawProducer(ctx, rawQueue);
+    ctx.defer(() => producer.close());
+
+    // The baselines are worth printing even when the product side cannot run: the line then says why.
+    let hero: HeroPing | undefined;
+    let notWired = '';
+    try {
+      hero = await openHeroPing(ctx, 'bench_ping_worker_0');
+      const opened = hero;
+      ctx.defer(() => opened.close());
+    } catch (error) {
+      notWired = `not wired: ${error instanceof Error ? error.message : String(error)}`;
+      ctx.log(notWired);
+    }
+
+    const redisSamples: number[] = [];
+    const rawSamples: number[] = [];
+    const heroSamples: number[] = [];
+    for (let block = 0; block < blocks; block += 1) {
+      const first = block === 0;
+      redisSamples.push(...(await sampleSequential(perBlock, first ? warmup : 0, () => redis.ping())));
+      rawSamples.push(
+        ...(await sampleSequential(perBlock, first ? warmup : 0, () =>
+          producer.roundTrip({ ping: true }, ROUND_TRIP_TIMEOUT_MS),
+        )),
+      );
+      if (hero !== undefined) {
+        const target = hero;
+        heroSamples.push(
+          ...(await sampleSequential(perBlock, first ? warmup : 0, () => target.ping(ROUND_TRIP_TIMEOUT_MS))),
+        );
+      }
+    }
+
+    const redisStats = summarize(redisSamples);
+    const rawStats = summarize(rawSamples);
+    const heroStats = heroSamples.length > 0 ? summarize(heroSamples) : undefined;
+    const spread = (s: ReturnType<typeof summarize>) =>
+      `p50 ${s.p50.toFixed(3)} p95 ${s.p95.toFixed(3)} p99 ${s.p99.toFixed(3)} ms`;
+    ctx.emit(
+      benchLine({
+        name: 'ping',
+        value: heroStats?.median ?? null,
+        unit: 'ms',
+        baseline: 'raw BullMQ job round trip (add + waitUntilFinished)',
+        baselineValue: rawStats.median,
+        runs: heroStats?.runs ?? 0,
+        notes: [
+          'goal ≤ 1.5×',
+          hero?.description ?? notWired,
+          heroStats ? `supervisor ${spread(heroStats)}` : '',
+          `raw BullMQ ${spread(rawStats)}`,
+        ]
+          .filter(Boolean)
+          .join('; '),
+      }),
+    );
+    ctx.emit(
+      benchLine({
+        name: 'ping.vs-redis',
+        value: heroStats?.median ?? null,
+        unit: 'ms',
+        baseline: 'raw Redis PING (ioredis)',
+        baselineValue: redisStats.median,
+        runs: heroStats?.runs ?? 0,
+        notes: `Redis PING ${spread(redisStats)}: the floor of any round trip through Redis`,
+      }),
+    );
+  },
+};

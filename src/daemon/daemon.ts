@@ -1,0 +1,258 @@
+/**
+ * The daemon: config → process manager (embedded or Zinit) → Redis reachable → lifecycle manager (workers,
+ * health, scaling, dependency services) → admin endpoint. `stop()` undoes it in reverse order. Startup errors
+ * say what failed and what to do; a half-started daemon stops what it started before it rethrows.
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { InspectionEvent, Observer } from 'xstate';
+import { type AdminAddress, AdminServer } from '../admin/admin-server.js';
+import { endpointOf } from '../cli/admin-endpoint.js';
+import type { SupervisorConfig } from '../config/config-types.js';
+import { WorkerStartFailedError } from '../errors.js';
+import type { WorkerLifecycleManager } from '../lifecycle/worker-lifecycle-manager.js';
+import type { Redactor } from '../log/redact.js';
+import { SupervisorMetrics } from '../metrics/supervisor-metrics.js';
+import { EmbeddedProcessManager } from '../process/embedded/embedded-process-manager.js';
+import type { ProcessManager } from '../process/process-manager.js';
+import { JobActivityStream } from '../transport/job-activity.js';
+import { createRedisConnection, type ResolvedRedisConnection, resolveRedisConnection } from '../transport/redis-connection.js';
+import { resolveAdminToken } from './admin-token.js';
+import { buildLifecycle } from './build-lifecycle.js';
+import { DaemonControl } from './daemon-control.js';
+import { waitForRedis } from './wait-for-redis.js';
+
+export interface DaemonOptions {
+  config: SupervisorConfig;
+  logger: Logger;
+  /** Knows the config's secrets; the generated admin token is added to it. */
+  redactor: Redactor;
+  /** xstate inspection of every actor (`--inspect`, `--inspect-log`). */
+  inspect?: Observer<InspectionEvent>;
+  /** Aborts a start that is still waiting (for Redis). */
+  signal?: AbortSignal;
+  /** Use this process manager instead of building one from the config (it stays the caller's to close). */
+  processManager?: ProcessManager;
+}
+
+/** Where the embedded backend records its children when the config names no state file. */
+export function defaultStateFile(config: SupervisorConfig): string {
+  const slug = endpointOf(config.admin).replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  return join(homedir(), '.hero-supervisor', `${slug}.children.json`);
+}
+
+/** The URL the workers connect with: the configured one with the ACL user and password put in. */
+export function workerRedisUrl(config: SupervisorConfig): string {
+  const url = new URL(config.redis.url);
+  if (config.redis.username !== undefined) url.username = encodeURIComponent(config.redis.username);
+  if (config.redis.password !== undefined) url.password = encodeURIComponent(config.redis.password);
+  if (config.redis.tls !== undefined) url.protocol = 'rediss:';
+  return url.toString();
+}
+
+async function tlsOptionsOf(config: SupervisorConfig): Promise<TlsOptions | undefined> {
+  const tls = config.redis.tls;
+  if (tls === undefined) return undefined;
+  const read = (path: string | undefined) => (path === undefined ? undefined : readFile(path));
+  const [ca, cert, key] = await Promise.all([read(tls.ca), read(tls.cert), read(tls.key)]);
+  return {
+    rejectUnauthorized: tls.rejectUnauthorized,
+    ...(ca !== undefined && { ca }),
+    ...(cert !== undefined && { cert }),
+    ...(key !== undefined && { key }),
+    ...(tls.servername !== undefined && { servername: tls.servername }),
+  };
+}
+
+export class Daemon {
+  readonly startedAt = Date.now();
+  readonly metrics = new SupervisorMetrics();
+  #cleanups: { name: string; run: () => Promise<unknown> | unknown }[] = [];
+  #lifecycle: WorkerLifecycleManager | undefined;
+  #processManager: ProcessManager | undefined;
+  #admin: AdminServer | undefined;
+  #adminToken: string | undefined;
+  #tokenFile: string | undefined;
+  #closing: Promise<void> | undefined;
+
+  private constructor(readonly options: DaemonOptions) {}
+
+  /** Starts everything; on failure stops what was started and rethrows. */
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const daemon = new Daemon(options);
+    try {
+      await daemon.#start();
+    } catch (error) {
+      await daemon.stop();
+      throw error;
+    }
+    return daemon;
+  }
+
+  get lifecycle(): WorkerLifecycleManager {
+    if (this.#lifecycle === undefined) throw new Error('daemon not started');
+    return this.#lifecycle;
+  }
+
+  get processManager(): ProcessManager {
+    if (this.#processManager === undefined) throw new Error('daemon not started');
+    return this.#processManager;
+  }
+
+  get adminAddress(): AdminAddress | undefined {
+    return this.#admin?.address;
+  }
+
+  /** The admin token (generated when the config has none); never logged. */
+  get adminToken(): string | undefined {
+    return this.#adminToken;
+  }
+
+  /** Where a generated token was written, if one was. */
+  get tokenFile(): string | undefined {
+    return this.#tokenFile;
+  }
+
+  async #start(): Promise<void> {
+    const { config, logger, redactor } = this.options;
+    const tls = await tlsOptionsOf(config);
+    const redis: ResolvedRedisConnection = resolveRedisConnection({
+      url: config.redis.url,
+      prefix: config.redis.keyPrefix,
+      ...(config.redis.username !== undefined && { username: config.redis.username }),
+      ...(config.redis.password !== undefined && { password: config.redis.password }),
+      ...(tls !== undefined && { tls }),
+    });
+    const urlForWorkers = workerRedisUrl(config);
+    redactor.add([urlForWorkers]);
+
+    // 1. The process manager. The embedded one ends orphans a crashed predecessor left (its state file).
+    if (this.options.processManager !== undefined) this.#processManager = this.options.processManager;
+    else {
+      const processManager = await this.#openProcessManager(config, logger);
+      this.#processManager = processManager;
+      this.#cleanups.unshift({ name: 'close process manager', run: () => processManager.close() });
+    }
+
+    // 2. Redis. A Redis that is one of our own services comes up with them, in the lifecycle manager's start.
+    if (Object.keys(config.services).length === 0) {
+      await waitForRedis(redis, { logger, ...(this.options.signal !== undefined && { signal: this.options.signal }) });
+    }
+
+    // 3. The lifecycle manager (built now, started after the admin endpoint listens).
+    const builder = await buildLifecycle({
+      config,
+      processManager: this.#processManager,
+      workerRedisUrl: urlForWorkers,
+      logger,
+    });
+    const inspectable = builder as unknown as { withInspect?: (observer: Observer<InspectionEvent>) => unknown };
+    if (this.options.inspect !== undefined) {
+      if (typeof inspectable.withInspect === 'function') inspectable.withInspect(this.options.inspect);
+      else logger.warn('this build of the lifecycle manager cannot be inspected yet: --inspect has no effect');
+    }
+    const lifecycle = builder.build();
+    this.#lifecycle = lifecycle;
+    this.#cleanups.unshift({ name: 'shut down lifecycle manager', run: () => lifecycle.shutdown() });
+    lifecycle.on('worker:restarted', (event) => this.metrics.recordRestart(event.scriptType, event.worker));
+    lifecycle.on('worker:gaveUp', (event) => this.metrics.recordGiveUp(event.scriptType, event.worker));
+    lifecycle.on('lifecycle:error', (event) => logger.warn({ err: event.error, context: event.context }, 'lifecycle step failed'));
+
+    // 4. What the admin endpoint reads: queue counts and job outcomes over their own connections.
+    const connection: Redis = createRedisConnection(redis, { name: 'hero-supervisor-admin', logger });
+    this.#cleanups.unshift({ name: 'close admin redis connection', run: () => connection.disconnect() });
+    const activity = new JobActivityStream({ redis: { url: urlForWorkers, prefix: config.redis.keyPrefix, ...(tls !== undefined && { tls }) }, logger });
+    this.#cleanups.unshift({ name: 'close job activity stream', run: () => activity.close() });
+    const control = new DaemonControl({
+      config,
+      lifecycle,
+      processManager: this.#processManager,
+      metrics: this.metrics,
+      connection,
+      activity,
+      redisDisplay: redis.display,
+      startedAt: this.startedAt,
+    });
+    this.#cleanups.unshift({ name: 'close daemon control', run: () => control.close() });
+
+    // 5. The admin endpoint, before any worker starts: a port in use fails the start with nothing spawned.
+    if (config.admin.enabled) {
+      const { token, writtenTo } = await resolveAdminToken(config.admin);
+      this.#adminToken = token;
+      this.#tokenFile = writtenTo;
+      redactor.add([token]);
+      const admin = new AdminServer({
+        control,
+        metrics: this.metrics,
+        token,
+        host: config.admin.host,
+        port: config.admin.port,
+        ...(config.admin.socketPath !== undefined && { socketPath: config.admin.socketPath }),
+        logger,
+        redactor,
+      });
+      try {
+        await admin.listen();
+      } catch (error) {
+        const where = config.admin.socketPath ?? `${config.admin.host}:${config.admin.port}`;
+        const code = (error as NodeJS.ErrnoException).code;
+        const hint = code === 'EADDRINUSE' ? ': another process uses it (another daemon?). Set admin.port, or stop it' : '';
+        throw new Error(`Cannot listen for admin requests on ${where} (${code ?? (error as Error).message})${hint}.`, {
+          cause: error,
+        });
+      }
+      this.#admin = admin;
+      // First in the cleanup list: stop taking commands before anything else goes.
+      this.#cleanups.unshift({ name: 'close admin endpoint', run: () => admin.close() });
+      const address = admin.address;
+      logger.info(
+        {
+          admin: address?.type === 'tcp' ? address.url : address?.socketPath,
+          ...(writtenTo !== undefined && { tokenFile: writtenTo }),
+        },
+        writtenTo !== undefined ? 'admin endpoint listening; generated token written to tokenFile' : 'admin endpoint listening',
+      );
+    }
+
+    // 6. Dependency services, then the workers.
+    try {
+      await lifecycle.startAllWorkers();
+    } catch (error) {
+      // A worker that fails to come up keeps being restarted (with backoff) in the background: the daemon runs on.
+      if (!(error instanceof WorkerStartFailedError) || (error as { worker?: string }).worker === 'dependencies') throw error;
+      logger.error({ err: error }, 'a worker did not come up at start; it keeps being restarted');
+    }
+    logger.info(
+      { workers: lifecycle.listWorkers().length, backend: config.processManager.type, redis: redis.display },
+      'supervisor running',
+    );
+  }
+
+  async #openProcessManager(config: SupervisorConfig, logger: Logger): Promise<ProcessManager> {
+    const pm = config.processManager;
+    if (pm.type === 'embedded') {
+      return new EmbeddedProcessManager({ logger, stateFile: pm.stateFile ?? defaultStateFile(config) });
+    }
+    const { ZinitProcessManager } = await import('../process/zinit/zinit-process-manager.js');
+    return new ZinitProcessManager({ socketPath: pm.socketPath, configDir: pm.configDir, pollIntervalMs: pm.pollIntervalMs });
+  }
+
+  /** Idempotent: admin endpoint, workers and services (reverse order), connections, process manager. */
+  stop(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const step of this.#cleanups) {
+        try {
+          await step.run();
+        } catch (error) {
+          this.options.logger.warn({ err: error, step: step.name }, 'shutdown step failed');
+        }
+      }
+      this.#cleanups = [];
+    })();
+    return this.#closing;
+  }
+}

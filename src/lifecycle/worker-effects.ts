@@ -1,0 +1,125 @@
+/**
+ * The worker machine's effects, implemented under the names the machine declares (STYLE.md §4): start, stop and
+ * restart through the process manager, ping through the ping client, read the injected clock, log through a pino
+ * child per worker, and report each state change to the owner (the lifecycle manager and the parent scaler).
+ * `test/lifecycle/worker-effects.test.ts` fails if the machine names an actor or action that is not supplied here.
+ */
+import type { Logger } from 'pino';
+import { type AnyActorRef, fromPromise } from 'xstate';
+import type { PingOutcome } from '../../machines/worker.events.js';
+import {
+  type PingActorInput,
+  type ProcessActorInput,
+  type WorkerContext,
+  type WorkerStateChange,
+  workerMachine,
+} from '../../machines/worker.machine.js';
+import type { ProcessManager } from '../process/process-manager.js';
+import type { Clock } from './clock.js';
+import { verifyBinary } from './integrity.js';
+import type { WorkerConfig } from './worker-config.js';
+import { redactSpec, type TemplateValues, toServiceSpec } from './worker-template.js';
+
+/** What a worker's start needs: its config (or its script type's template) and the values of its placeholders. */
+export interface WorkerLaunch {
+  config: WorkerConfig;
+  values: TemplateValues;
+  stopTimeoutMs: number;
+}
+
+export interface PingPort {
+  ping(workerId: string, options: { timeoutMs: number }): Promise<PingOutcome>;
+}
+
+/** A state change as the lifecycle manager receives it. */
+export interface WorkerStateReport {
+  context: WorkerContext;
+  change: WorkerStateChange;
+  /** The worker actor, so the owner can reach it (and its parent scaler). */
+  self: AnyActorRef;
+  /** The event that caused the change (`xstate.init` for the initial `stopped`). */
+  eventType: string;
+}
+
+export interface WorkerEffectsDeps {
+  processes: ProcessManager;
+  pings: PingPort;
+  clock: Clock;
+  /** The root logger; each worker logs through `logger.child({ worker, scriptType })`. */
+  logger: Logger;
+  /** Resolves how to launch a worker (throws WorkerNotFoundError for an unknown one). */
+  launchFor(worker: string, scriptType: string): WorkerLaunch;
+  /** A last check before a failed ping counts: false when Redis itself is unreachable. */
+  isRedisReachable(): Promise<boolean>;
+  /** Called for every state change (after logging). */
+  onStateChange(report: WorkerStateReport): void;
+}
+
+export function createWorkerEffects(deps: WorkerEffectsDeps) {
+  const loggers = new Map<string, Logger>();
+  const loggerFor = (context: WorkerContext): Logger => {
+    let logger = loggers.get(context.name);
+    if (logger === undefined) {
+      logger = deps.logger.child({ worker: context.name, scriptType: context.scriptType });
+      loggers.set(context.name, logger);
+    }
+    return logger;
+  };
+
+  const launch = async (name: string, scriptTypeHint: string | undefined) => {
+    const { config, values, stopTimeoutMs } = deps.launchFor(name, scriptTypeHint ?? '');
+    const spec = toServiceSpec(config, values, { stopTimeoutMs });
+    if (config.sha256 !== undefined) await verifyBinary(name, config.binaryPath, config.sha256);
+    await deps.processes.ensureService(spec);
+    return { spec, config };
+  };
+
+  // Actor inputs carry only the name: remember each worker's script type from its context for launchFor.
+  const scriptTypes = new Map<string, string>();
+
+  return {
+    actions: {
+      logTransition: ({ context }: { context: WorkerContext }, params: WorkerStateChange) => {
+        scriptTypes.set(context.name, context.scriptType);
+        const fields = { state: params.state, pid: context.pid, reason: context.reason };
+        if (params.gaveUp) loggerFor(context).warn(fields, 'worker gave up: restart intensity exceeded');
+        else if (params.state === 'failed') loggerFor(context).warn(fields, 'worker failed');
+        else loggerFor(context).info(fields, 'worker state changed');
+      },
+      reportStateChange: (
+        { context, self, event }: { context: WorkerContext; self: AnyActorRef; event: { type: string } },
+        params: WorkerStateChange,
+      ) => {
+        deps.onStateChange({ context, change: params, self, eventType: event.type });
+      },
+    },
+    actors: {
+      startProcess: fromPromise<void, ProcessActorInput>(async ({ input }) => {
+        const { spec, config } = await launch(input.name, scriptTypes.get(input.name));
+        loggers.get(input.name)?.info({ spec: redactSpec(spec, config.secretEnvKeys) }, 'starting worker process');
+        await deps.processes.start(input.name);
+      }),
+      stopProcess: fromPromise<void, ProcessActorInput>(async ({ input }) => {
+        const { stopTimeoutMs, config } = deps.launchFor(input.name, scriptTypes.get(input.name) ?? '');
+        await deps.processes.stop(input.name, { timeoutMs: config.stopTimeoutMs ?? stopTimeoutMs });
+      }),
+      restartProcess: fromPromise<void, ProcessActorInput>(async ({ input }) => {
+        // Re-declare first: the binary is verified again and a changed template applies to the new process.
+        await launch(input.name, scriptTypes.get(input.name));
+        await deps.processes.restart(input.name);
+      }),
+      pingWorker: fromPromise<PingOutcome, PingActorInput>(async ({ input }) => {
+        const outcome = await deps.pings.ping(input.name, { timeoutMs: input.timeoutMs });
+        if (outcome.type === 'ok' || outcome.type === 'transport-down') return outcome;
+        // A ping can time out because Redis went away mid-ping: that is not the worker's fault, never count it.
+        if (!(await deps.isRedisReachable())) {
+          return { type: 'transport-down', reason: `Redis unreachable after a ping ${outcome.type}` };
+        }
+        return outcome;
+      }),
+      readClock: fromPromise<number, void>(async () => deps.clock.now()),
+    },
+  } satisfies Parameters<typeof workerMachine.provide>[0];
+}
+
+export type WorkerEffects = ReturnType<typeof createWorkerEffects>;

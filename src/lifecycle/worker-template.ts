@@ -1,0 +1,51 @@
+/**
+ * Turns a `WorkerConfig` into the process manager's `ServiceSpec` for one worker instance: the placeholders
+ * `{workerId}`, `{redisUrl}` and `{scriptType}` in args, env values and the health check are filled per instance.
+ */
+import type { ServiceSpec } from '../process/process-manager.js';
+import type { WorkerConfig } from './worker-config.js';
+
+export interface TemplateValues {
+  workerId: string;
+  redisUrl: string;
+  scriptType: string;
+}
+
+const PLACEHOLDER = /\{(workerId|redisUrl|scriptType)\}/g;
+
+/** Replaces the known placeholders; any other `{...}` text is left as it is. */
+export function fillPlaceholders(text: string, values: TemplateValues): string {
+  return text.replace(PLACEHOLDER, (_match, key: keyof TemplateValues) => values[key]);
+}
+
+export interface SpecDefaults {
+  stopTimeoutMs: number;
+}
+
+export function toServiceSpec(config: WorkerConfig, values: TemplateValues, defaults: SpecDefaults): ServiceSpec {
+  const fill = (text: string) => fillPlaceholders(text, values);
+  const spec: ServiceSpec = {
+    name: values.workerId,
+    command: [config.binaryPath, ...config.args.map(fill)],
+    env: Object.fromEntries(Object.entries(config.env).map(([key, value]) => [key, fill(value)])),
+    after: config.dependencies,
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: config.stopTimeoutMs ?? defaults.stopTimeoutMs,
+    // The worker actor decides about restarts (backoff, intensity): the backend must not restart on its own.
+    restart: { mode: 'never' },
+  };
+  if (config.healthCheck !== undefined) spec.healthCheck = config.healthCheck.map(fill);
+  if (config.cwd !== undefined) spec.cwd = config.cwd;
+  if (config.uid !== undefined) spec.uid = config.uid;
+  if (config.gid !== undefined) spec.gid = config.gid;
+  return spec;
+}
+
+/** The spec as it may be logged: values of secret env keys replaced by `***`. */
+export function redactSpec(spec: ServiceSpec, secretKeys: ReadonlySet<string>): ServiceSpec {
+  if (spec.env === undefined || secretKeys.size === 0) return spec;
+  return {
+    ...spec,
+    env: Object.fromEntries(Object.entries(spec.env).map(([key, value]) => [key, secretKeys.has(key) ? '***' : value])),
+  };
+}

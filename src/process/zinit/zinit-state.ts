@@ -1,0 +1,64 @@
+/**
+ * Zinit reports states as Rust `Debug` strings (`Running`, `Error(Exited(Pid(13294), 3))`,
+ * `Error(Signaled(Pid(13301), SIGTERM, false))`). They are parsed here, once, by prefix: a version that adds detail
+ * inside `Error(...)` still maps to `error`. (Upstream zinit-client matches an exact `"Error"` and so maps every real
+ * error to Unknown; we do not.)
+ */
+import type { ServiceState } from '../process-manager.js';
+
+export interface ParsedZinitState {
+  state: ServiceState;
+  /** The pid named inside `Error(Exited(Pid(n), ..))` / `Error(Signaled(Pid(n), ..))`. */
+  pid?: number;
+  /** Exit code of `Error(Exited(..))`; 0 for `Success`. */
+  code?: number;
+  /** Signal of `Error(Signaled(..))`. */
+  signal?: NodeJS.Signals;
+  /** Human wording: `exited with code 3`, `killed by SIGKILL`. */
+  reason?: string;
+}
+
+const EXITED = /^Error\(Exited\(Pid\((\d+)\),\s*(-?\d+)\)\)$/;
+const SIGNALED = /^Error\(Signaled\(Pid\((\d+)\),\s*(SIG[A-Z0-9]+),\s*(true|false)\)\)$/;
+
+const SIMPLE_STATES: Readonly<Record<string, ServiceState>> = {
+  Unknown: 'unknown',
+  Blocked: 'blocked',
+  Spawned: 'spawned',
+  Running: 'running',
+  Success: 'success',
+  TestFailure: 'test-failure',
+  Failure: 'failure',
+};
+
+/** Parses one Zinit state string. Unrecognised strings become `unknown` with the raw text as the reason. */
+export function parseZinitState(raw: string): ParsedZinitState {
+  const simple = SIMPLE_STATES[raw];
+  if (simple !== undefined) {
+    switch (simple) {
+      case 'success':
+        return { state: simple, code: 0 };
+      case 'failure':
+        return { state: simple, reason: 'Zinit could not spawn the command (missing binary or unparsable exec)' };
+      case 'test-failure':
+        return { state: simple, reason: 'Zinit could not run the health check command' };
+      default:
+        return { state: simple };
+    }
+  }
+  if (raw.startsWith('Error(')) {
+    const exited = EXITED.exec(raw);
+    if (exited) {
+      const code = Number(exited[2]);
+      return { state: 'error', pid: Number(exited[1]), code, reason: `exited with code ${code}` };
+    }
+    const signaled = SIGNALED.exec(raw);
+    if (signaled) {
+      const signal = signaled[2] as NodeJS.Signals;
+      const core = signaled[3] === 'true' ? ' (core dumped)' : '';
+      return { state: 'error', pid: Number(signaled[1]), signal, reason: `killed by ${signal}${core}` };
+    }
+    return { state: 'error', reason: raw };
+  }
+  return { state: 'unknown', reason: `unrecognised Zinit state ${JSON.stringify(raw)}` };
+}

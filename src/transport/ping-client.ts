@@ -1,0 +1,239 @@
+/**
+ * Pings workers through their control queues and tells the three failures apart: the worker did not answer
+ * (`timeout`), the ping could not be sent (`failed`), or Redis itself is unreachable (`transport-down`, never the
+ * worker's fault).
+ *
+ * A ping is a BullMQ job `ping` on `control.<workerId>` (data: `PingJobData`). The worker completes it with its
+ * `PingReply` as return value and also publishes `{ jobId, reply }` on this client's reply channel: one pub/sub
+ * subscription serves every worker, so a round trip costs one `add`, the worker's pick-up and one PUBLISH, with no
+ * per-ping connection and no polling. If the published reply is missed (a reconnect), the job's return value is read
+ * once at the deadline. An unanswered ping job is removed so none pile up.
+ */
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { PingOutcome, PingReply } from '../../machines/worker.events.js';
+import { controlQueueName, pingReplyChannel } from './queue-names.js';
+import {
+  createRedisConnection,
+  type RedisConnectionOptions,
+  type ResolvedRedisConnection,
+  resolveRedisConnection,
+  watchConnection,
+} from './redis-connection.js';
+import { isPingReply, PING_JOB_NAME, type PingJobData, type PingReplyMessage } from './wire-protocol.js';
+
+/** Finished ping jobs are evidence for debugging only: keep a few for a minute. */
+export const PING_JOB_RETENTION = { age: 60, count: 100 } as const;
+
+/** The default ping deadline when the caller gives none. */
+export const DEFAULT_PING_TIMEOUT_MS = 2_000;
+
+export interface PingClientOptions {
+  /** Where Redis is; ignored when `connection` is given. @defaultValue 'redis://127.0.0.1:6379' */
+  redis?: string | RedisConnectionOptions;
+  /** Share an existing ioredis connection (not closed by `close()`); `prefix` must then be given if not `hero`. */
+  connection?: Redis;
+  /** @defaultValue the `redis` options' prefix, else 'hero' */
+  prefix?: string;
+  logger?: Logger;
+}
+
+export interface PingOptions {
+  /** @defaultValue 2000 */
+  timeoutMs?: number;
+}
+
+type Waiter = (reply: PingReply | undefined) => void;
+
+export class PingClient {
+  readonly clientId = randomUUID();
+  readonly #resolved: ResolvedRedisConnection;
+  readonly #connection: Redis;
+  readonly #ownsConnection: boolean;
+  readonly #logger: Logger | undefined;
+  readonly #queues = new Map<string, Queue>();
+  readonly #waiters = new Map<string, Waiter>();
+  readonly #replyChannel: string;
+  #subscriber: Redis | undefined;
+  #subscribed: Promise<unknown> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: PingClientOptions = {}) {
+    const redis = typeof options.redis === 'string' ? { url: options.redis } : (options.redis ?? {});
+    this.#resolved = resolveRedisConnection({ ...redis, prefix: options.prefix ?? redis.prefix });
+    this.#logger = options.logger;
+    this.#replyChannel = pingReplyChannel(this.#resolved.prefix, this.clientId);
+    if (options.connection) {
+      this.#connection = options.connection;
+      this.#ownsConnection = false;
+    } else {
+      this.#connection = createRedisConnection(this.#resolved, { name: 'hero-ping-client', logger: this.#logger });
+      this.#ownsConnection = true;
+    }
+  }
+
+  get prefix(): string {
+    return this.#resolved.prefix;
+  }
+
+  /** Sends one ping and resolves with its outcome; never rejects. */
+  async ping(workerId: string, { timeoutMs = DEFAULT_PING_TIMEOUT_MS }: PingOptions = {}): Promise<PingOutcome> {
+    if (this.#closing) return { type: 'failed', reason: 'the ping client is closed' };
+    const started = performance.now();
+    const deadline = started + timeoutMs;
+    let queue: Queue;
+    try {
+      queue = this.#queueFor(workerId);
+    } catch (error) {
+      return { type: 'failed', reason: (error as Error).message };
+    }
+    if (!(await this.#ready(this.#connection, deadline))) return this.#transportDown();
+
+    const jobId = randomUUID();
+    let settle: (reply: PingReply | undefined) => void = () => {};
+    const answered = new Promise<PingReply | undefined>((resolve) => {
+      settle = resolve;
+    });
+    const timer = setTimeout(() => settle(undefined), Math.max(0, deadline - performance.now()));
+    this.#waiters.set(jobId, (reply) => settle(reply));
+    try {
+      if (!(await this.#ensureSubscribed(deadline))) return this.#transportDown();
+      const data: PingJobData = { type: 'ping', sentAt: Date.now(), timeoutMs, replyChannel: this.#replyChannel };
+      const added = queue
+        .add(PING_JOB_NAME, data, { jobId, removeOnComplete: PING_JOB_RETENTION, removeOnFail: PING_JOB_RETENTION })
+        .then(
+          () => undefined,
+          (error: Error) => error,
+        );
+      const addError = await Promise.race([added, answered.then(() => undefined)]);
+      if (addError) {
+        if (this.#connection.status !== 'ready') return this.#transportDown();
+        return { type: 'failed', reason: `could not send the ping: ${addError.message}` };
+      }
+      const reply = await answered;
+      if (this.#closing) return { type: 'failed', reason: 'the ping client was closed while waiting' };
+      if (reply) return { type: 'ok', reply, latencyMs: performance.now() - started };
+      if (this.#connection.status !== 'ready') return this.#transportDown();
+      return await this.#afterDeadline(queue, jobId, started, timeoutMs);
+    } finally {
+      clearTimeout(timer);
+      this.#waiters.delete(jobId);
+    }
+  }
+
+  /** At the deadline: a reply we missed is still a reply; otherwise remove the ping job and report `timeout`. */
+  async #afterDeadline(queue: Queue, jobId: string, started: number, timeoutMs: number): Promise<PingOutcome> {
+    try {
+      const job = await queue.getJob(jobId);
+      if (job?.finishedOn !== undefined && isPingReply(job.returnvalue)) {
+        return { type: 'ok', reply: job.returnvalue, latencyMs: performance.now() - started };
+      }
+      // 0 when a worker holds the job's lock right now; it then sees a stale ping and ignores it.
+      await queue.remove(jobId);
+    } catch (error) {
+      this.#logger?.debug({ jobId, err: { message: (error as Error).message } }, 'ping cleanup failed');
+      if (this.#connection.status !== 'ready') return this.#transportDown();
+    }
+    return { type: 'timeout', timeoutMs };
+  }
+
+  #transportDown(): PingOutcome {
+    return {
+      type: 'transport-down',
+      reason: `Redis at ${this.#resolved.display} is unreachable (connection ${this.#connection.status})`,
+    };
+  }
+
+  /** Resolves true once the connection is ready; false at the deadline or at once when it is known to be down. */
+  async #ready(connection: Redis, deadline: number): Promise<boolean> {
+    if (connection.status === 'ready') return true;
+    // After a successful first connect, `reconnecting`/`close`/`end` mean Redis went away: say so at once.
+    if (connection.status !== 'wait' && connection.status !== 'connecting' && connection.status !== 'connect')
+      return false;
+    if (connection.status === 'wait') connection.connect().catch(() => {});
+    return new Promise<boolean>((resolve) => {
+      const onReady = () => finish(true);
+      const onDown = () => finish(false);
+      const timer = setTimeout(onDown, Math.max(0, deadline - performance.now()));
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        connection.off('ready', onReady);
+        connection.off('reconnecting', onDown);
+        connection.off('end', onDown);
+        resolve(ok);
+      };
+      connection.once('ready', onReady);
+      connection.once('reconnecting', onDown);
+      connection.once('end', onDown);
+    });
+  }
+
+  async #ensureSubscribed(deadline: number): Promise<boolean> {
+    if (!this.#subscriber) {
+      const subscriber = this.#connection.duplicate({ connectionName: 'hero-ping-replies' });
+      watchConnection(subscriber, { name: 'hero-ping-replies', display: this.#resolved.display, logger: this.#logger });
+      subscriber.on('message', (_channel: string, message: string) => this.#onReply(message));
+      this.#subscriber = subscriber;
+      // ioredis re-subscribes by itself after a reconnect (autoResubscribe).
+      this.#subscribed = subscriber.subscribe(this.#replyChannel).catch(() => undefined);
+    }
+    if (this.#subscriber.status === 'ready') {
+      await this.#subscribed;
+      return true;
+    }
+    if (!(await this.#ready(this.#subscriber, deadline))) return false;
+    await this.#subscribed;
+    return true;
+  }
+
+  #onReply(message: string): void {
+    let parsed: Partial<PingReplyMessage>;
+    try {
+      parsed = JSON.parse(message) as Partial<PingReplyMessage>;
+    } catch {
+      return;
+    }
+    if (typeof parsed.jobId !== 'string' || !isPingReply(parsed.reply)) return;
+    this.#waiters.get(parsed.jobId)?.(parsed.reply);
+  }
+
+  #queueFor(workerId: string): Queue {
+    let queue = this.#queues.get(workerId);
+    if (!queue) {
+      queue = new Queue(controlQueueName(workerId), { connection: this.#connection, prefix: this.#resolved.prefix });
+      queue.on('error', (error: Error) =>
+        this.#logger?.debug({ workerId, err: { message: error.message } }, 'control queue error'),
+      );
+      this.#queues.set(workerId, queue);
+    }
+    return queue;
+  }
+
+  /** Forgets a worker's control queue (e.g. when the worker is removed for good). */
+  async forget(workerId: string): Promise<void> {
+    const queue = this.#queues.get(workerId);
+    this.#queues.delete(workerId);
+    await queue?.close().catch(() => {});
+  }
+
+  /** Idempotent: closes queues, the reply subscription and an owned connection. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const waiter of this.#waiters.values()) waiter(undefined);
+      const steps: (() => Promise<unknown>)[] = [
+        ...[...this.#queues.values()].map((queue) => () => queue.close()),
+        async () => this.#subscriber?.disconnect(),
+        async () => (this.#ownsConnection ? this.#connection.disconnect() : undefined),
+      ];
+      for (const step of steps) {
+        await step().catch((error: Error) =>
+          this.#logger?.warn({ err: { message: error.message } }, 'ping client cleanup step failed'),
+        );
+      }
+      this.#queues.clear();
+    })();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Redis connection settings for the supervisor, the ping client and hero-worker: URL parsing (`redis://`,
+ * `rediss://` for TLS, ACL user and password, db number), the key prefix, and ioredis options that survive a
+ * Redis restart. Passwords never leave this module in printable form: use `redactRedisUrl` / `describeRedis`.
+ */
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { ConfigError } from '../errors.js';
+import { assertPrefix, DEFAULT_PREFIX } from './queue-names.js';
+
+export interface RedisConnectionOptions {
+  /**
+   * `redis://[user[:password]@]host[:port][/db]`, or `rediss://…` for TLS. Fields given below win over the URL's.
+   * @defaultValue 'redis://127.0.0.1:6379'
+   */
+  url?: string;
+  host?: string;
+  port?: number;
+  /** Redis 6 ACL user. */
+  username?: string;
+  password?: string;
+  db?: number;
+  /** `true` (or node:tls options) for TLS; implied by `rediss://`. */
+  tls?: boolean | TlsOptions;
+  /**
+   * Key prefix for every queue, key and channel (BullMQ's `prefix` option; never ioredis' `keyPrefix`, which BullMQ refuses).
+   * @defaultValue 'hero'
+   */
+  prefix?: string;
+  /** Extra ioredis options, merged last (e.g. `connectTimeout`, `family`). */
+  ioredis?: RedisOptions;
+}
+
+/** Options resolved once: what every connection of one component is built from. */
+export interface ResolvedRedisConnection {
+  readonly prefix: string;
+  readonly ioredisOptions: Readonly<RedisOptions>;
+  /** `redis://user:***@host:port/db`: safe to log or print. */
+  readonly display: string;
+}
+
+/** Reconnect backoff: first retry after 50 ms, doubling, capped so a restarted Redis is found within about a second. */
+const RETRY_BASE_DELAY_MS = 50;
+const RETRY_MAX_DELAY_MS = 1_000;
+
+/** How long a TCP connect may take before ioredis retries; short, so an unreachable Redis is reported quickly. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
+
+/** ioredis `retryStrategy`: never gives up (a supervisor outlives Redis restarts), backs off exponentially with jitter. */
+export function reconnectDelayMs(attempt: number): number {
+  const exponential = Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** Math.max(0, attempt - 1));
+  // Jitter spreads reconnects of many workers after a Redis restart.
+  return Math.round(exponential * (0.75 + Math.random() * 0.25));
+}
+
+/** Replaces the password of a Redis URL with `***` (also when the URL cannot be parsed). */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    // Not a URL: hide anything between `:` and `@` that could be a password.
+    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  }
+}
+
+export interface ParsedRedisUrl {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db?: number;
+  tls: boolean;
+}
+
+/** Parses `redis://` and `rediss://` URLs; throws a ConfigError (with the password redacted) otherwise. */
+export function parseRedisUrl(url: string): ParsedRedisUrl {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new ConfigError(
+      `Expected a Redis URL like redis://host:6379, got \`${redactRedisUrl(url)}\`.`,
+      [{ path: 'redisUrl', message: 'not a URL' }],
+      { cause },
+    );
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new ConfigError(
+      `Expected a Redis URL with scheme redis:// or rediss:// (TLS), got \`${redactRedisUrl(url)}\`.`,
+      [{ path: 'redisUrl', message: 'unsupported scheme' }],
+    );
+  }
+  const port = parsed.port === '' ? 6379 : Number(parsed.port);
+  const dbText = parsed.pathname.replace(/^\//, '');
+  const db = dbText === '' ? undefined : Number(dbText);
+  if (db !== undefined && (!Number.isInteger(db) || db < 0)) {
+    throw new ConfigError(
+      `Expected the Redis URL's path to be a database number like /0, got \`/${dbText}\` in \`${redactRedisUrl(url)}\`.`,
+      [{ path: 'redisUrl', message: 'invalid database number' }],
+    );
+  }
+  return {
+    // URL keeps IPv6 brackets; ioredis wants the bare address.
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
+    port,
+    username: parsed.username === '' ? undefined : decodeURIComponent(parsed.username),
+    password: parsed.password === '' ? undefined : decodeURIComponent(parsed.password),
+    db,
+    tls: parsed.protocol === 'rediss:',
+  };
+}
+
+/** Merges URL, fields and defaults once. Accepts a URL string as shorthand for `{ url }`. */
+export function resolveRedisConnection(input: string | RedisConnectionOptions = {}): ResolvedRedisConnection {
+  const options: RedisConnectionOptions = typeof input === 'string' ? { url: input } : input;
+  const fromUrl = parseRedisUrl(options.url ?? DEFAULT_URL);
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  assertPrefix(prefix);
+  const tlsSetting = options.tls ?? fromUrl.tls;
+  const tls: TlsOptions | undefined = tlsSetting === true ? {} : tlsSetting === false ? undefined : tlsSetting;
+  const host = options.host ?? fromUrl.host;
+  const port = options.port ?? fromUrl.port;
+  const username = options.username ?? fromUrl.username;
+  const password = options.password ?? fromUrl.password;
+  const db = options.db ?? fromUrl.db;
+  if (options.ioredis?.keyPrefix) {
+    throw new ConfigError(
+      'ioredis `keyPrefix` is not supported (BullMQ refuses it): set `prefix` instead.',
+      [{ path: 'ioredis.keyPrefix', message: 'use prefix' }],
+    );
+  }
+  const ioredisOptions: RedisOptions = {
+    host,
+    port,
+    username,
+    password,
+    db,
+    tls,
+    // BullMQ requires null for its blocking connections; for ours it means "wait for Redis to come back" rather
+    // than failing a job submission during a Redis restart.
+    maxRetriesPerRequest: null,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    retryStrategy: reconnectDelayMs,
+    ...options.ioredis,
+  };
+  const userPart = username === undefined && password === undefined ? '' : `${username ?? ''}${password ? ':***' : ''}@`;
+  const display = `${tls ? 'rediss' : 'redis'}://${userPart}${host.includes(':') ? `[${host}]` : host}:${port}${db === undefined ? '' : `/${db}`}`;
+  return { prefix, ioredisOptions, display };
+}
+
+export interface CreateConnectionOptions {
+  /** Shown in `CLIENT LIST` and in logs: `hero-supervisor`, `hero-worker:python_worker_0`... */
+  name: string;
+  logger?: Logger;
+  /** Extra ioredis options for this one connection (e.g. `enableOfflineQueue: false`). */
+  overrides?: RedisOptions;
+}
+
+/**
+ * A new ioredis connection that never crashes its process: `error` is always handled (logged once per outage,
+ * password-free), and it reconnects with backoff forever.
+ */
+export function createRedisConnection(
+  resolved: ResolvedRedisConnection,
+  { name, logger, overrides }: CreateConnectionOptions,
+): Redis {
+  const connection = new Redis({
+    ...resolved.ioredisOptions,
+    // CLIENT SETNAME refuses spaces.
+    connectionName: name.replace(/\s/g, '_'),
+    ...overrides,
+  });
+  watchConnection(connection, { name, display: resolved.display, logger });
+  return connection;
+}
+
+/** Handles `error` on a connection (an unhandled one would crash the process) and logs outages once each. */
+export function watchConnection(
+  connection: Redis,
+  { name, display, logger }: { name: string; display: string; logger?: Logger },
+): void {
+  let down = false;
+  connection.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger?.warn({ connection: name, redis: display, err: { message: error.message } }, 'redis connection lost');
+  });
+  connection.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger?.info({ connection: name, redis: display }, 'redis connection restored');
+  });
+}
+
+/** True when the connection is up now (commands would not be queued). */
+export function isConnectionReady(connection: Redis): boolean {
+  return connection.status === 'ready';
+}

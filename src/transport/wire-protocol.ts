@@ -1,0 +1,138 @@
+/**
+ * The shapes that travel through Redis: job data, job results, failure reasons, ping jobs and replies, job
+ * activity events. Plain JSON, so a worker in another language or a plain BullMQ producer can take part
+ * (README "Wire protocol" documents them; names come from `queue-names.ts`).
+ */
+import type { PingReply } from '../../machines/worker.events.js';
+
+/** The BullMQ job name of script jobs (on `jobs.<scriptType>`). */
+export const SCRIPT_JOB_NAME = 'script';
+/** The BullMQ job name of pings (on `control.<workerId>`). */
+export const PING_JOB_NAME = 'ping';
+
+/** A script job's BullMQ `data`. The BullMQ job id equals `id`. */
+export interface JobData {
+  /** uuid; also the BullMQ job id. */
+  id: string;
+  /** `python`, `osis`, `sal`, `v`: also in the queue name. */
+  scriptType: string;
+  /** The script's source; the worker writes it to the interpreter's stdin. */
+  script: string;
+  /** Extra environment variables for the interpreter (string values only). */
+  env: Record<string, string>;
+  /** The worker kills the interpreter's process group after this long and fails the job as timed out. */
+  timeoutMs: number;
+  callerId: string;
+  contextId: string;
+  /** Epoch ms (the producer's clock). */
+  createdAt: number;
+}
+
+/** A completed script job's BullMQ `returnvalue`. */
+export interface JobResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  workerId: string;
+  durationMs: number;
+}
+
+/**
+ * A failed job's BullMQ `failedReason`: a one-line reason, then (when the script wrote any) `\nstderr:\n` and
+ * the script's stderr. `encodeFailure`/`decodeFailure` are the only writers and readers.
+ */
+const STDERR_SEPARATOR = '\nstderr:\n';
+
+/** Reasons that start with this mark a job the worker killed at its `timeoutMs` (`getJobStatus` → `timed-out`). */
+export const TIMED_OUT_REASON_PREFIX = 'Job timed out';
+
+export function encodeFailure(reason: string, stderr = ''): string {
+  const oneLine = reason.replace(/\s*\n\s*/g, ' ');
+  return stderr === '' ? oneLine : `${oneLine}${STDERR_SEPARATOR}${stderr}`;
+}
+
+export function decodeFailure(failedReason: string): { reason: string; stderr: string } {
+  const at = failedReason.indexOf(STDERR_SEPARATOR);
+  if (at === -1) return { reason: failedReason, stderr: '' };
+  return { reason: failedReason.slice(0, at), stderr: failedReason.slice(at + STDERR_SEPARATOR.length) };
+}
+
+/** A ping job's BullMQ `data`. The worker answers only while `sentAt + timeoutMs >= now` (its clock). */
+export interface PingJobData {
+  type: 'ping';
+  /** Epoch ms when the ping was sent. */
+  sentAt: number;
+  timeoutMs: number;
+  /** Optional: also publish `{ jobId, reply }` (JSON) here, which is faster than waiting for BullMQ's events. */
+  replyChannel?: string;
+}
+
+/** What a worker publishes on `PingJobData.replyChannel`. The ping job's `returnvalue` is `reply` itself. */
+export interface PingReplyMessage {
+  jobId: string;
+  reply: PingReply;
+}
+
+/** What workers publish on `<prefix>:activity` (JSON), once when a job starts and once when it finishes. */
+export interface JobActivity {
+  workerId: string;
+  jobId: string;
+  phase: 'started' | 'finished';
+  /** Epoch ms (the worker's clock). */
+  at: number;
+  scriptType?: string;
+  /** Only on `finished`. */
+  outcome?: 'completed' | 'failed';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses one activity message; `undefined` for anything malformed (other publishers may share the channel). */
+export function decodeJobActivity(message: string): JobActivity | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(value)) return undefined;
+  const { workerId, jobId, phase, at, scriptType, outcome } = value;
+  if (typeof workerId !== 'string' || typeof jobId !== 'string' || typeof at !== 'number') return undefined;
+  if (phase !== 'started' && phase !== 'finished') return undefined;
+  const activity: JobActivity = { workerId, jobId, phase, at };
+  if (typeof scriptType === 'string') activity.scriptType = scriptType;
+  if (outcome === 'completed' || outcome === 'failed') activity.outcome = outcome;
+  return activity;
+}
+
+/** Checks a ping reply received from Redis (a worker in another language may get it wrong). */
+export function isPingReply(value: unknown): value is PingReply {
+  return (
+    isRecord(value) &&
+    typeof value.workerId === 'string' &&
+    typeof value.pid === 'number' &&
+    typeof value.uptimeMs === 'number' &&
+    typeof value.jobsProcessed === 'number' &&
+    typeof value.activeJobs === 'number' &&
+    typeof value.version === 'string'
+  );
+}
+
+/** Checks the data of a script job taken from a queue; returns what is wrong, or undefined. */
+export function checkJobData(value: unknown): string | undefined {
+  if (!isRecord(value)) return 'job data is not an object';
+  if (typeof value.id !== 'string') return 'job data field `id` must be a string';
+  if (typeof value.scriptType !== 'string') return 'job data field `scriptType` must be a string';
+  if (typeof value.script !== 'string') return 'job data field `script` must be a string';
+  if (!Number.isInteger(value.timeoutMs) || (value.timeoutMs as number) <= 0)
+    return 'job data field `timeoutMs` must be a positive integer';
+  if (value.env !== undefined) {
+    if (!isRecord(value.env)) return 'job data field `env` must be an object of strings';
+    for (const [key, entry] of Object.entries(value.env)) {
+      if (typeof entry !== 'string') return `job data field \`env.${key}\` must be a string`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,286 @@
+/**
+ * The worker runtime: write a hero worker in TypeScript with `createWorker({ scriptType, workerId, redis, execute })`.
+ * It consumes `jobs.<scriptType>` and its own `control.<workerId>` (pings), publishes job activity, enforces each
+ * job's timeout, and on SIGTERM stops taking jobs, lets active ones finish within `shutdownTimeoutMs`, and exits 0.
+ *
+ * Lock and stall settings (why a SIGKILLed worker's job is back on another worker within seconds, never lost):
+ * a worker holds a lock on each active job for `lockDurationMs` (5 s) and renews it every half of that. Every
+ * `stalledIntervalMs` (2 s) each worker checks for active jobs whose lock has expired and moves them back to
+ * `wait`. So a killed worker's job is re-queued 2.5–7 s after the kill (lock expiry + one check), and taken by the
+ * next free worker. `maxStalledCount` (5) lets a job survive five such deaths before it fails visibly; BullMQ's
+ * default (1) would fail a job after the second kill. The event loop here only shuttles pipes (scripts run in child
+ * processes), so a 5 s lock is never lost to a busy loop, which is what makes short locks safe.
+ */
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { ScriptError } from '../errors.js';
+import { publishJobActivity } from '../transport/job-activity.js';
+import { assertWorkerId, jobQueueName } from '../transport/queue-names.js';
+import {
+  createRedisConnection,
+  type RedisConnectionOptions,
+  resolveRedisConnection,
+} from '../transport/redis-connection.js';
+import {
+  checkJobData,
+  encodeFailure,
+  type JobActivity,
+  type JobData,
+  type JobResult,
+  TIMED_OUT_REASON_PREFIX,
+} from '../transport/wire-protocol.js';
+import type { Execute } from './execute.js';
+import { startPingResponder } from './ping-responder.js';
+import { loadBullmq } from './load-bullmq.js';
+import { packageVersion } from './version.js';
+
+const { UnrecoverableError, Worker } = loadBullmq();
+
+/** Defaults of `createWorker`; see the module comment for the reasons behind the lock and stall numbers. */
+export const WORKER_DEFAULTS = {
+  concurrency: 1,
+  /** How long SIGTERM waits for active jobs before killing their scripts (the jobs are then recovered elsewhere). */
+  shutdownTimeoutMs: 10_000,
+  lockDurationMs: 5_000,
+  stalledIntervalMs: 2_000,
+  maxStalledCount: 5,
+} as const;
+
+/** Finished jobs stay readable for a day (at most 10,000 per queue); `true` would race `waitUntilFinished`. */
+export const JOB_RETENTION = { age: 24 * 60 * 60, count: 10_000 } as const;
+
+export interface CreateWorkerOptions {
+  /** `python`, `osis`, `sal`, `v`...: the worker consumes `jobs.<scriptType>`. */
+  scriptType: string;
+  /** Unique per worker process: its control queue is `control.<workerId>`. */
+  workerId: string;
+  redis: string | RedisConnectionOptions;
+  execute: Execute;
+  /** Jobs run at once. @defaultValue 1 */
+  concurrency?: number;
+  /** @defaultValue the `redis` options' prefix, else 'hero' */
+  prefix?: string;
+  /** @defaultValue 10_000 */
+  shutdownTimeoutMs?: number;
+  /** @defaultValue 5_000 */
+  lockDurationMs?: number;
+  /** @defaultValue 2_000 */
+  stalledIntervalMs?: number;
+  /** How many times a job may be recovered from a dead worker before it fails. @defaultValue 5 */
+  maxStalledCount?: number;
+  logger?: Logger;
+  /** On SIGTERM/SIGINT: close, then `process.exit(0)`. Turn off when embedding. @defaultValue true */
+  handleSignals?: boolean;
+  /** Reported in ping replies. @defaultValue this package's version */
+  version?: string;
+}
+
+export interface WorkerStats {
+  jobsProcessed: number;
+  activeJobs: number;
+}
+
+export interface HeroWorker {
+  readonly workerId: string;
+  readonly scriptType: string;
+  /** Resolves once both queues are being consumed (pings are answered). */
+  readonly ready: Promise<void>;
+  stats(): WorkerStats;
+  /** Stops taking jobs, waits up to `shutdownTimeoutMs` for active ones, then kills their scripts. Idempotent. */
+  close(): Promise<void>;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const result = value ?? fallback;
+  if (!Number.isInteger(result) || result <= 0) {
+    throw new TypeError(`Expected \`${name}\` to be a positive integer, got \`${String(value)}\` (${typeof value}).`);
+  }
+  return result;
+}
+
+class JobTimedOut extends Error {}
+class ShuttingDown extends Error {}
+
+export function createWorker(options: CreateWorkerOptions): HeroWorker {
+  const startedAt = performance.now();
+  const { scriptType, workerId, execute, logger } = options;
+  assertWorkerId(workerId);
+  assertWorkerId(scriptType);
+  const concurrency = positiveInteger('concurrency', options.concurrency, WORKER_DEFAULTS.concurrency);
+  const shutdownTimeoutMs = positiveInteger(
+    'shutdownTimeoutMs',
+    options.shutdownTimeoutMs,
+    WORKER_DEFAULTS.shutdownTimeoutMs,
+  );
+  const lockDuration = positiveInteger('lockDurationMs', options.lockDurationMs, WORKER_DEFAULTS.lockDurationMs);
+  const stalledInterval = positiveInteger(
+    'stalledIntervalMs',
+    options.stalledIntervalMs,
+    WORKER_DEFAULTS.stalledIntervalMs,
+  );
+  const maxStalledCount = positiveInteger('maxStalledCount', options.maxStalledCount, WORKER_DEFAULTS.maxStalledCount);
+  const redis = typeof options.redis === 'string' ? { url: options.redis } : options.redis;
+  const resolved = resolveRedisConnection({ ...redis, prefix: options.prefix ?? redis.prefix });
+  const prefix = resolved.prefix;
+
+  const connection: Redis = createRedisConnection(resolved, { name: `hero-worker:${workerId}`, logger });
+  const stats: WorkerStats = { jobsProcessed: 0, activeJobs: 0 };
+  const running = new Map<string, AbortController>();
+
+  const publish = (activity: JobActivity) => {
+    publishJobActivity(connection, prefix, activity).catch((error: Error) =>
+      logger?.debug({ err: { message: error.message } }, 'job activity not published'),
+    );
+  };
+
+  const processJob = async (job: Job): Promise<JobResult> => {
+    const jobId = job.id ?? '';
+    const problem = checkJobData(job.data);
+    if (problem) throw new UnrecoverableError(`Invalid job: ${problem}.`);
+    const raw = job.data as JobData;
+    const data: JobData = { ...raw, env: raw.env ?? {} };
+    const controller = new AbortController();
+    running.set(jobId, controller);
+    stats.activeJobs++;
+    publish({ workerId, jobId, phase: 'started', at: Date.now(), scriptType });
+    const started = performance.now();
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new JobTimedOut(
+            `${TIMED_OUT_REASON_PREFIX} after ${data.timeoutMs} ms on worker ${workerId}; its process group was killed.`,
+          ),
+        ),
+      data.timeoutMs,
+    );
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    });
+    aborted.catch(() => {});
+    try {
+      const output = await Promise.race([
+        execute(data, { jobId, workerId, attempt: job.attemptsMade + 1, signal: controller.signal, logger }),
+        aborted,
+      ]);
+      return {
+        stdout: output.stdout,
+        stderr: output.stderr ?? '',
+        exitCode: output.exitCode ?? 0,
+        workerId,
+        durationMs: output.durationMs ?? Math.round(performance.now() - started),
+      };
+    } catch (error) {
+      // A forced shutdown leaves the job active on purpose: its lock lapses and another worker recovers it. Reporting a
+      // failure here could race the closing connection and fail a job that is not at fault.
+      if (error instanceof ShuttingDown) return new Promise<never>(() => {});
+      throw toJobFailure(error);
+    } finally {
+      clearTimeout(timer);
+      running.delete(jobId);
+      stats.activeJobs--;
+      stats.jobsProcessed++;
+    }
+  };
+
+  const jobs = new Worker(jobQueueName(scriptType), processJob, {
+    connection,
+    prefix,
+    name: workerId,
+    concurrency,
+    lockDuration,
+    stalledInterval,
+    maxStalledCount,
+    removeOnComplete: JOB_RETENTION,
+    removeOnFail: JOB_RETENTION,
+  });
+  jobs.on('error', (error: Error) => logger?.warn({ err: { message: error.message } }, 'job queue error'));
+  jobs.on('completed', (job: Job) => {
+    publish({ workerId, jobId: job.id ?? '', phase: 'finished', at: Date.now(), scriptType, outcome: 'completed' });
+    logger?.info({ jobId: job.id, durationMs: (job.returnvalue as JobResult).durationMs }, 'job completed');
+  });
+  jobs.on('failed', (job: Job | undefined, error: Error) => {
+    if (!job) return;
+    publish({ workerId, jobId: job.id ?? '', phase: 'finished', at: Date.now(), scriptType, outcome: 'failed' });
+    logger?.info({ jobId: job.id, reason: error.message.split('\n')[0] }, 'job failed');
+  });
+
+  const control = startPingResponder({
+    workerId,
+    prefix,
+    connection,
+    startedAt,
+    version: options.version ?? packageVersion(),
+    stats: () => ({ ...stats }),
+    logger,
+  });
+
+  const ready = Promise.all([jobs.waitUntilReady(), control.waitUntilReady()]).then(() => {
+    logger?.info(
+      { workerId, scriptType, redis: resolved.display, readyMs: Math.round(performance.now() - startedAt) },
+      'worker ready',
+    );
+  });
+  ready.catch(() => {});
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      logger?.info({ activeJobs: stats.activeJobs }, 'worker stopping');
+      // Pings stop first: a stopping worker should not look healthy.
+      const steps: [string, () => Promise<unknown>][] = [
+        ['control queue', () => control.close(true)],
+        ['job queue', () => closeJobs()],
+        ['connection', async () => connection.disconnect()],
+      ];
+      for (const [name, step] of steps) {
+        await step().catch((error: Error) =>
+          logger?.warn({ step: name, err: { message: error.message } }, 'worker cleanup step failed'),
+        );
+      }
+      logger?.info({ jobsProcessed: stats.jobsProcessed }, 'worker stopped');
+    })();
+    return closing;
+  };
+
+  /** Waits for active jobs; past the deadline, force-closes (their locks lapse, so others recover them) and kills scripts. */
+  const closeJobs = async () => {
+    const graceful = jobs.close();
+    graceful.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      graceful.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), shutdownTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!timedOut) return;
+    logger?.warn({ activeJobs: stats.activeJobs, shutdownTimeoutMs }, 'active jobs did not finish in time: killing them');
+    const force = jobs.close(true);
+    for (const controller of running.values()) controller.abort(new ShuttingDown('worker shutting down'));
+    await force;
+  };
+
+  if (options.handleSignals ?? true) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger?.info({ signal }, 'signal received');
+      close().finally(() => process.exit(0));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+
+  return { workerId, scriptType, ready, stats: () => ({ ...stats }), close };
+}
+
+/** Maps what `execute` threw to the error BullMQ records as the job's `failedReason` (see `encodeFailure`). */
+function toJobFailure(error: unknown): Error {
+  if (error instanceof JobTimedOut) return new Error(encodeFailure(error.message));
+  if (error instanceof ScriptError) {
+    const failure = encodeFailure(error.message, error.stderr);
+    return error.retryable ? new Error(failure) : new UnrecoverableError(failure);
+  }
+  if (error instanceof UnrecoverableError) return error;
+  return new Error(encodeFailure(error instanceof Error ? error.message : String(error)));
+}

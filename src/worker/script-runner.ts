@@ -1,0 +1,170 @@
+/**
+ * Runs one job's script with an interpreter: argv without a shell, the script on stdin, the interpreter in its own
+ * process group (so a timeout or shutdown kills everything it started), stdout as the result, a non-zero exit as a
+ * failure carrying stderr.
+ */
+import { spawn } from 'node:child_process';
+import { ScriptError } from '../errors.js';
+import type { Execute } from './execute.js';
+
+/** Interpreters built in, by script type; others need `--interpreter`. */
+export const DEFAULT_INTERPRETERS: Readonly<Record<string, readonly string[]>> = {
+  python: ['python3'],
+};
+
+/** Each of stdout and stderr is kept up to this size; the rest is dropped (a result lives in Redis). */
+export const MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
+
+/** Environment variables of the worker that a script must never see (they may hold the Redis password). */
+const HIDDEN_ENV = /^(REDIS_URL|HERO_REDIS_.*)$/;
+
+export interface ScriptRunnerOptions {
+  /** argv of the interpreter; the script arrives on its stdin. */
+  interpreter: readonly string[];
+  /** @defaultValue MAX_OUTPUT_BYTES */
+  maxOutputBytes?: number;
+  /** Base environment (job env is merged over it). @defaultValue process.env without REDIS_URL and HERO_REDIS_* */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+/** A tiny shell-words splitter for `--interpreter`: spaces separate, '…' and "…" group, \ escapes. No expansion. */
+export function splitShellWords(text: string): string[] {
+  const words: string[] = [];
+  let current = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i] as string;
+    if (quote === "'") {
+      if (char === "'") quote = undefined;
+      else current += char;
+    } else if (quote === '"') {
+      if (char === '"') quote = undefined;
+      else if (char === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1] as string)) current += text[++i];
+      else current += char;
+    } else if (char === "'" || char === '"') {
+      quote = char;
+      inWord = true;
+    } else if (char === '\\' && i + 1 < text.length) {
+      current += text[++i];
+      inWord = true;
+    } else if (/\s/.test(char)) {
+      if (inWord) words.push(current);
+      current = '';
+      inWord = false;
+    } else {
+      current += char;
+      inWord = true;
+    }
+  }
+  if (quote) throw new Error(`Unterminated ${quote} quote in \`${text}\``);
+  if (inWord) words.push(current);
+  return words;
+}
+
+function scriptEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(base)) if (!HIDDEN_ENV.test(key)) env[key] = value;
+  return { ...env, ...extra };
+}
+
+/** Kills a whole process group; quiet when it is already gone. */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is gone already.
+  }
+}
+
+class OutputBuffer {
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #truncated = false;
+  constructor(readonly limit: number) {}
+  push(chunk: Buffer): void {
+    if (this.#size >= this.limit) {
+      this.#truncated = true;
+      return;
+    }
+    const room = this.limit - this.#size;
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (kept !== chunk) this.#truncated = true;
+    this.#chunks.push(kept);
+    this.#size += kept.length;
+  }
+  text(): string {
+    const text = Buffer.concat(this.#chunks).toString('utf8');
+    return this.#truncated ? `${text}\n[output truncated at ${this.limit} bytes]` : text;
+  }
+}
+
+/** An `execute` function for `createWorker` that runs each job's script with `interpreter`. */
+export function createScriptRunner(options: ScriptRunnerOptions): Execute {
+  const [command, ...args] = options.interpreter;
+  if (command === undefined || command === '') throw new Error('The interpreter argv is empty.');
+  const limit = options.maxOutputBytes ?? MAX_OUTPUT_BYTES;
+  const baseEnv = options.baseEnv ?? process.env;
+  const shown = options.interpreter.join(' ');
+
+  return (job, { signal }) =>
+    new Promise((resolve, reject) => {
+      if (signal.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const started = performance.now();
+      const child = spawn(command, args, {
+        // Own process group: kill(-pid) reaches everything the interpreter starts.
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: scriptEnv(baseEnv, job.env ?? {}),
+      });
+      const stdout = new OutputBuffer(limit);
+      const stderr = new OutputBuffer(limit);
+      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      // EPIPE when the interpreter exits before reading the whole script: its exit status tells the story.
+      child.stdin.on('error', () => {});
+
+      let settled = false;
+      const onAbort = () => {
+        killGroup(child.pid);
+        finish(() => reject(signal.reason));
+      };
+      const finish = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        settle();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+
+      // Node trap: when spawn fails (ENOENT, EACCES) `error` is emitted and `exit` never is; `close` still may be.
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        const reason =
+          error.code === 'ENOENT'
+            ? `Interpreter \`${command}\` not found (ENOENT): install it or pass --interpreter '<argv>'.`
+            : error.code === 'EACCES'
+              ? `Interpreter \`${command}\` is not executable (EACCES).`
+              : `Interpreter \`${shown}\` could not be started: ${error.message}`;
+        finish(() => reject(new ScriptError(reason, { retryable: false }, { cause: error })));
+      });
+      // `exit` may come before the pipes drain: kill what the script left behind (closing the pipes), then wait for `close`.
+      child.once('exit', () => killGroup(child.pid));
+      child.once('close', (code: number | null, signalName: NodeJS.Signals | null) => {
+        finish(() => {
+          const durationMs = Math.round(performance.now() - started);
+          if (code === 0) {
+            resolve({ stdout: stdout.text(), stderr: stderr.text(), exitCode: 0, durationMs });
+            return;
+          }
+          const how = code === null ? `was killed by ${signalName}` : `exited with code ${code}`;
+          reject(new ScriptError(`Script ${how} (${shown}).`, { stderr: stderr.text(), exitCode: code ?? -1 }));
+        });
+      });
+
+      child.stdin.end(job.script);
+    });
+}

@@ -1,0 +1,178 @@
+/**
+ * TEST DOUBLE of a Zinit v0.2.14 server speaking the LEGACY line protocol on a Unix socket (NOTES §2): one line per
+ * connection, shlex-parsed, answered with `{"state":"ok"|"error","body":...}` WITHOUT a trailing newline, then closed.
+ * `log` / `log snapshot` stream ring lines. Error strings are byte-exact with transcripts 02, 03, 09 and 13.
+ * The services run for real (zinit-double-engine.ts).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { splitShellWords } from '../../src/process/zinit/shell-words.js';
+import { DoubleError, ZinitDoubleEngine, type ZinitDoubleOptions } from './zinit-double-engine.js';
+
+export interface ZinitLegacyDoubleOptions extends Partial<ZinitDoubleOptions> {
+  /** @defaultValue a fresh temp dir */
+  socketPath?: string;
+  /** Monitor every `*.yaml` of the config dir at start, like `zinit init`. @defaultValue true */
+  loadConfigDir?: boolean;
+}
+
+type Reply = { state: 'ok'; body: unknown } | { state: 'error'; body: string };
+
+export class ZinitLegacyDouble {
+  readonly socketPath: string;
+  readonly configDir: string;
+  readonly engine: ZinitDoubleEngine;
+  /** How many connections clients opened (legacy: one per command). */
+  connections = 0;
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly tempDir: string | undefined;
+  /** Every request line received, in order, as raw text (for asserting what a client sent). */
+  readonly requests: string[] = [];
+
+  private constructor(socketPath: string, configDir: string, engine: ZinitDoubleEngine, tempDir?: string) {
+    this.socketPath = socketPath;
+    this.configDir = configDir;
+    this.engine = engine;
+    this.tempDir = tempDir;
+  }
+
+  static async start(options: ZinitLegacyDoubleOptions = {}): Promise<ZinitLegacyDouble> {
+    const tempDir = mkdtempSync(join(tmpdir(), 'zinit-legacy-double-'));
+    const configDir = options.configDir ?? join(tempDir, 'conf');
+    if (!options.configDir) mkdirSync(configDir);
+    const engine = new ZinitDoubleEngine({ ...options, configDir });
+    const double = new ZinitLegacyDouble(options.socketPath ?? join(tempDir, 'zinit.sock'), configDir, engine, tempDir);
+    if (options.loadConfigDir ?? true) {
+      engine.monitorAll(
+        readdirSync(configDir)
+          .filter((file) => file.endsWith('.yaml'))
+          .map((file) => file.slice(0, -'.yaml'.length)),
+      );
+    }
+    await double.listen();
+    return double;
+  }
+
+  /** Starts serving the socket (again). Zinit serves only after the initial monitors, as here. */
+  listen(): Promise<void> {
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.onConnection(socket));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** Stops serving: the socket file disappears (ENOENT for clients). The services keep running. */
+  async stopListening(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Stops serving and kills every process the double started. */
+  async close(): Promise<void> {
+    await this.stopListening();
+    this.engine.destroy();
+    if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
+  }
+
+  private onConnection(socket: Socket): void {
+    this.sockets.add(socket);
+    this.connections += 1;
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const chunks: Buffer[] = [];
+    let handled = false;
+    const handle = () => {
+      if (handled) return;
+      handled = true;
+      const all = Buffer.concat(chunks);
+      const newline = all.indexOf(0x0a);
+      // read_line: up to and including the first `\n`, or everything at EOF. Anything after it is ignored.
+      const lineBytes = newline === -1 ? all : all.subarray(0, newline + 1);
+      let prefix = '';
+      let line: string;
+      try {
+        line = new TextDecoder('utf-8', { fatal: true }).decode(lineBytes);
+      } catch {
+        // Zinit writes `bad request`, then still processes the (empty) line (13 [1]).
+        prefix = 'bad request';
+        line = '';
+      }
+      this.requests.push(line);
+      this.process(line, socket, prefix);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (chunk.includes(0x0a)) handle();
+    });
+    // Without `\n` the server waits; a half-close (EOF) makes read_line return (02 [27], [28]).
+    socket.on('end', handle);
+  }
+
+  private reply(socket: Socket, reply: Reply, prefix = ''): void {
+    socket.end(prefix + JSON.stringify(reply));
+  }
+
+  private process(line: string, socket: Socket, prefix: string): void {
+    const words = splitShellWords(line);
+    if (words === undefined) return this.reply(socket, { state: 'error', body: 'invalid command syntax' }, prefix);
+    if (words.length === 0) return this.reply(socket, { state: 'error', body: 'unknown command' }, prefix);
+    const [command, ...args] = words as [string, ...string[]];
+    const ok = (body: unknown = null) => this.reply(socket, { state: 'ok', body }, prefix);
+    try {
+      switch (true) {
+        case command === 'list':
+          return ok(this.engine.list());
+        case command === 'status' && args.length === 1:
+          return ok(this.engine.status(args[0] as string));
+        case command === 'start' && args.length === 1:
+          this.engine.start(args[0] as string);
+          return ok();
+        case command === 'stop' && args.length === 1:
+          this.engine.stop(args[0] as string);
+          return ok();
+        case command === 'forget' && args.length === 1:
+          this.engine.forget(args[0] as string);
+          return ok();
+        case command === 'monitor' && args.length === 1:
+          this.engine.monitor(args[0] as string);
+          return ok();
+        case command === 'kill' && args.length === 2:
+          this.engine.kill(args[0] as string, args[1] as string);
+          return ok();
+        case command === 'shutdown' || command === 'reboot':
+          ok();
+          void this.engine.shutdown().then(() => this.stopListening());
+          return;
+        case command === 'log':
+          if (args.length === 0) return this.streamLog(socket, true);
+          if (args.length === 1 && args[0] === 'snapshot') return this.streamLog(socket, false);
+          return this.reply(socket, { state: 'error', body: 'invalid log command arguments' }, prefix);
+        default:
+          return this.reply(socket, { state: 'error', body: `unknown command '${command}' or wrong arguments count` }, prefix);
+      }
+    } catch (error) {
+      if (error instanceof DoubleError) return this.reply(socket, { state: 'error', body: error.message }, prefix);
+      throw error;
+    }
+  }
+
+  private streamLog(socket: Socket, follow: boolean): void {
+    for (const line of this.engine.logSnapshot()) socket.write(`${line}\n`);
+    if (!follow) {
+      socket.end();
+      return;
+    }
+    const unsubscribe = this.engine.onLogLine((line) => socket.write(`${line}\n`));
+    socket.on('close', unsubscribe);
+  }
+}

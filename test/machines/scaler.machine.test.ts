@@ -1,0 +1,233 @@
+// The scaler statechart (issue 5): model-based paths over every state and transition, each checked against a
+// real scaler actor whose worker children are recording stand-ins; then the behaviours one by one.
+import { type AnyActorRef, createActor, fromCallback, type InspectionEvent } from 'xstate';
+import { createTestModel } from 'xstate/graph';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type ScaleDecision, type ScalerEvent, type ScalerInput, scalerMachine } from '../../machines/scaler.machine.js';
+import {
+  createCoverageTracker,
+  expectFullCoverage,
+  formatCoverage,
+  getTransitionCoveringPaths,
+  toTestModelMachine,
+} from './model-coverage.js';
+
+type ScalerSnapshot = ReturnType<ReturnType<typeof createScalerHarness>['actor']['getSnapshot']>;
+
+/** A real scaler whose workers are callback actors recording the events they receive; no processes. */
+function createScalerHarness(input: ScalerInput, inspect?: (event: InspectionEvent) => void) {
+  const received: { worker: string; type: string }[] = [];
+  const decisions: ScaleDecision[] = [];
+  const stoppedActors: string[] = [];
+  const worker = fromCallback<{ type: string }, { name: string }>(({ input: { name }, receive }) => {
+    receive((event) => received.push({ worker: name, type: event.type }));
+    return () => stoppedActors.push(name);
+  });
+  const machine = scalerMachine.provide({
+    // biome-ignore lint/suspicious/noExplicitAny: a recording stand-in for the worker machine
+    actors: { worker: worker as any },
+    actions: { reportScaled: ({ context }) => decisions.push(context.lastDecision) },
+  });
+  const actor = createActor(machine, { input, inspect });
+  actor.start();
+  const children = () => Object.keys(actor.getSnapshot().children as Record<string, AnyActorRef>).sort();
+  return { actor, received, decisions, stoppedActors, children };
+}
+
+const at = 1_000;
+const report = (workerId: string, state: string, busy = false): ScalerEvent => ({
+  type: 'worker.stateChanged',
+  workerId,
+  state,
+  busy,
+  at,
+});
+
+describe('scalerMachine model', () => {
+  // Small bounds keep the model finite; the behaviour does not depend on the numbers.
+  const input: ScalerInput = {
+    scriptType: 'python',
+    min: 0,
+    max: 2,
+    initial: 1,
+    autoscale: { enabled: true, targetJobsPerWorker: 1, stabilizationWindowMs: 10, cooldownMs: 5 },
+  };
+  const model = createTestModel(toTestModelMachine(scalerMachine), {
+    input,
+    serializeState: (state) => {
+      const { context } = state as ScalerSnapshot;
+      return JSON.stringify({
+        value: state.value,
+        desired: context.desired,
+        workers: Object.values(context.workers).map((slot) => [slot.id, slot.state, slot.busy, slot.removing]),
+        below: context.memory.belowSince,
+        scaledAt: context.memory.lastScaledAt,
+        preferred: context.preferredIds,
+      });
+    },
+    events: [
+      { type: 'scale.to', count: 0, reason: 'manual', at },
+      { type: 'scale.to', count: 2, reason: 'manual', at },
+      // Autoscale: a burst (2 jobs → 2 workers), then an empty queue now and after the window and cooldown.
+      { type: 'queue.depthObserved', depth: 2, at },
+      { type: 'queue.depthObserved', depth: 0, at },
+      { type: 'queue.depthObserved', depth: 0, at: at + 100 },
+      report('python_worker_0', 'running'),
+      report('python_worker_0', 'idle'),
+      report('python_worker_0', 'running', true),
+      report('python_worker_0', 'stopped'),
+      report('python_worker_1', 'stopped'),
+      { type: 'worker.add', workerId: 'api', at },
+      { type: 'scaler.drain', at },
+    ] satisfies ScalerEvent[],
+  });
+  const paths = getTransitionCoveringPaths(model);
+  const coverage = createCoverageTracker(scalerMachine);
+
+  afterAll(() => {
+    const result = coverage.report();
+    console.log(formatCoverage('scaler', result));
+    expectFullCoverage(result);
+  });
+
+  it(`generates a path for every transition (${paths.length} paths)`, () => {
+    expect(paths.length).toBeGreaterThan(20);
+  });
+
+  it.each(paths.map((path, index) => [index, path] as const))('path %i', async (_, path) => {
+    let sut = createScalerHarness(input, coverage.inspect);
+    await model.testPath(path, {
+      events: new Proxy(
+        {},
+        {
+          get: () => (step: { event: ScalerEvent | { type: 'xstate.init' } }) => {
+            if (step.event.type === 'xstate.init') {
+              sut.actor.stop();
+              sut = createScalerHarness(input, coverage.inspect);
+            } else {
+              sut.actor.send(step.event as ScalerEvent);
+            }
+          },
+        },
+      ),
+      states: {
+        '*': (expected) => {
+          const actual = sut.actor.getSnapshot();
+          const { context } = expected as ScalerSnapshot;
+          expect(actual.value).toEqual(expected.value);
+          expect(actual.context).toEqual(context);
+          // One worker actor per slot, no more: a removed worker's actor is gone.
+          expect(sut.children()).toEqual(Object.keys(context.workers).sort());
+          // Every worker on its way out was sent STOP; none that stays was.
+          for (const slot of Object.values(context.workers)) {
+            const stopSent = sut.received.some((entry) => entry.worker === slot.id && entry.type === 'STOP');
+            if (slot.removing && slot.state !== 'stopped') expect(stopSent).toBe(true);
+            if (!slot.removing) expect(stopSent).toBe(false);
+          }
+          // Never below min, never above max.
+          expect(context.desired).toBeGreaterThanOrEqual(context.min);
+          expect(context.desired).toBeLessThanOrEqual(context.max);
+          // The latest decision was reported.
+          expect(sut.decisions.at(-1)).toEqual(context.lastDecision);
+        },
+      },
+    });
+    sut.actor.stop();
+  });
+});
+
+describe('scalerMachine', () => {
+  const base: ScalerInput = { scriptType: 'python', min: 0, max: 5 };
+
+  it('spawns workers named <type>_worker_<n> and sends each START', () => {
+    const { actor, children, received } = createScalerHarness(base);
+
+    actor.send({ type: 'scale.to', count: 3, reason: 'manual', at });
+
+    expect(children()).toEqual(['python_worker_0', 'python_worker_1', 'python_worker_2']);
+    expect(received.filter((entry) => entry.type === 'START').map((entry) => entry.worker)).toEqual([
+      'python_worker_0',
+      'python_worker_1',
+      'python_worker_2',
+    ]);
+  });
+
+  it('stops idle workers first and never a busy one while another can go', () => {
+    const { actor, received } = createScalerHarness({ ...base, initial: 3 });
+    actor.send(report('python_worker_0', 'idle'));
+    actor.send(report('python_worker_1', 'running', true));
+    actor.send(report('python_worker_2', 'running'));
+
+    actor.send({ type: 'scale.to', count: 1, reason: 'manual', at });
+
+    const stopped = received.filter((entry) => entry.type === 'STOP').map((entry) => entry.worker);
+    expect(stopped.sort()).toEqual(['python_worker_0', 'python_worker_2']);
+  });
+
+  it('keeps a removed worker actor until it reports stopped', () => {
+    const { actor, children } = createScalerHarness({ ...base, initial: 2 });
+    actor.send(report('python_worker_1', 'idle'));
+    actor.send({ type: 'scale.to', count: 1, reason: 'manual', at });
+
+    expect(children()).toEqual(['python_worker_0', 'python_worker_1']);
+    actor.send(report('python_worker_1', 'stopping'));
+    expect(children()).toEqual(['python_worker_0', 'python_worker_1']);
+    actor.send(report('python_worker_1', 'stopped'));
+    expect(children()).toEqual(['python_worker_0']);
+  });
+
+  it('clamps a request to [min, max] and says so in the decision', () => {
+    const { actor, decisions } = createScalerHarness({ ...base, min: 1, max: 2 });
+
+    actor.send({ type: 'scale.to', count: 9, reason: 'manual', at });
+
+    expect(actor.getSnapshot().context.desired).toBe(2);
+    expect(decisions.at(-1)).toEqual({ from: 1, to: 2, reason: 'manual', detail: 'scale to 2 (asked 9, bounds [1, 2])', at });
+  });
+
+  it('adopts running workers with ADOPT instead of START', () => {
+    const { received } = createScalerHarness({ ...base, initial: 2, adopted: { python_worker_1: 4242 }, startedAt: 5 });
+
+    expect(received).toEqual([
+      { worker: 'python_worker_1', type: 'ADOPT' },
+      { worker: 'python_worker_0', type: 'START' },
+    ]);
+  });
+
+  it('scales up at once under a burst and down only after the window and the cooldown', () => {
+    const autoscale = { enabled: true, targetJobsPerWorker: 2, stabilizationWindowMs: 60_000, cooldownMs: 30_000 };
+    const { actor, decisions } = createScalerHarness({ ...base, autoscale });
+
+    actor.send({ type: 'queue.depthObserved', depth: 7, at: 0 });
+    expect(actor.getSnapshot().context.desired).toBe(4);
+    expect(decisions.at(-1)?.reason).toBe('autoscale-up');
+
+    actor.send({ type: 'queue.depthObserved', depth: 0, at: 1_000 });
+    actor.send({ type: 'queue.depthObserved', depth: 0, at: 60_000 });
+    expect(actor.getSnapshot().context.desired).toBe(4);
+
+    actor.send({ type: 'queue.depthObserved', depth: 0, at: 61_000 });
+    expect(actor.getSnapshot().context.desired).toBe(0);
+    expect(decisions.at(-1)?.reason).toBe('autoscale-down');
+  });
+
+  it('ignores queue depth while autoscaling is off', () => {
+    const { actor } = createScalerHarness(base);
+
+    actor.send({ type: 'queue.depthObserved', depth: 100, at });
+
+    expect(actor.getSnapshot().context.desired).toBe(0);
+  });
+
+  it('drains every worker and completes once all reported stopped', () => {
+    const { actor, received } = createScalerHarness({ ...base, initial: 2 });
+
+    actor.send({ type: 'scaler.drain', at });
+    expect(received.filter((entry) => entry.type === 'STOP')).toHaveLength(2);
+    actor.send(report('python_worker_0', 'stopped'));
+    expect(actor.getSnapshot().value).toBe('draining');
+    actor.send(report('python_worker_1', 'stopped'));
+
+    expect(actor.getSnapshot().status).toBe('done');
+  });
+});
