@@ -105,13 +105,21 @@ export function nextWorkerId(scriptType: string, workers: WorkerSlots, preferred
 
 /**
  * How eager a scale-down is to take a worker (lower goes first): one that does nothing useful (stopped, failed,
- * starting, restarting), then an idle one, then one that runs without a job, and a busy one last.
+ * restarting), then an idle one, then one still starting, then one that runs without a job, and a busy one last.
  */
 function removalRank(slot: WorkerSlot): number {
-  if (slot.busy) return 3;
-  if (slot.state === 'idle' || slot.state === 'pinging') return 1;
-  if (slot.state === 'running') return 2;
-  return 0;
+  if (slot.busy) return 4;
+  switch (slot.state) {
+    case 'idle':
+    case 'pinging':
+      return 1;
+    case 'starting':
+      return 2;
+    case 'running':
+      return 3;
+    default:
+      return 0;
+  }
 }
 
 /** Trailing number of `python_worker_12` (12); ids without one sort first. */

@@ -245,7 +245,9 @@ export const scalerMachine = setup({
       memberCount(context.workers) < context.max,
     hasReleasableWorker: ({ context }) => releasableWorkerId(context.workers) !== undefined,
     hasSurplusWorker: ({ context }) => memberCount(context.workers) > context.desired,
-    needsMoreWorkers: ({ context }) => memberCount(context.workers) < context.desired,
+    // Workers on their way out still count toward `max`: a quick down-and-up never runs more than max processes.
+    needsMoreWorkers: ({ context }) =>
+      memberCount(context.workers) < context.desired && Object.keys(context.workers).length < context.max,
     hasNoWorkers: ({ context }) => Object.keys(context.workers).length === 0,
   },
 }).createMachine({

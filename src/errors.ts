@@ -196,7 +196,11 @@ export class WorkerNotFoundError extends SupervisorError {
     options?: SupervisorErrorOptions,
   ) {
     const hint = known.length === 0 ? 'no workers are configured' : `known workers: ${known.slice(0, 10).join(', ')}`;
-    super('WORKER_NOT_FOUND', `Unknown worker "${worker}" (${hint}). Add it with addWorker() or startWorker(config).`, options);
+    super(
+      'WORKER_NOT_FOUND',
+      `Unknown worker "${worker}" (${hint}). Add it with addWorker() or startWorker(config).`,
+      options,
+    );
   }
 }
 

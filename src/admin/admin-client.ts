@@ -56,15 +56,26 @@ export class AdminClient {
   }
 
   /** Captured lines of a worker's output; with `follow`, keeps yielding until the iterator is returned. */
-  async *logs(worker: string, options: { follow?: boolean; tail?: number } = {}): AsyncGenerator<string> {
+  async *logs(
+    worker: string,
+    options: { follow?: boolean; tail?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<string> {
     const query = new URLSearchParams();
     if (options.follow) query.set('follow', '1');
     if (options.tail !== undefined) query.set('tail', String(options.tail));
     const response = await this.#request('GET', `/logs/${encodeURIComponent(worker)}?${query}`);
     const lines = createInterface({ input: response, crlfDelay: Number.POSITIVE_INFINITY });
+    // Ending the response ends the line reader: a follow stops at once, not at the next line.
+    const abort = () => {
+      lines.close();
+      response.destroy();
+    };
+    options.signal?.addEventListener('abort', abort, { once: true });
+    if (options.signal?.aborted) abort();
     try {
       for await (const line of lines) yield line;
     } finally {
+      options.signal?.removeEventListener('abort', abort);
       lines.close();
       response.destroy();
     }

@@ -3,5 +3,6 @@ import type { Figure } from './bench-context.js';
 import { dispatchFigure } from './dispatch.js';
 import { pingFigure } from './ping.js';
 import { recoveryFigure } from './recovery.js';
+import { scaleFigure } from './scale.js';
 
-export const FIGURES: Figure[] = [recoveryFigure, pingFigure, dispatchFigure];
+export const FIGURES: Figure[] = [recoveryFigure, pingFigure, dispatchFigure, scaleFigure];

@@ -20,12 +20,14 @@ export const RAW_BULLMQ_WORKER = distPath('bench/raw-bullmq-worker.js');
 
 export interface SpawnOptions {
   env?: Record<string, string>;
-  /** Keep stdout as a pipe (to read a ready line); stderr is always inherited-ignored. */
+  /** Keep stdout as a pipe (to read a ready line); stderr is always piped and drained. */
   pipeStdout?: boolean;
+  /** Node flags before the script (`--expose-gc`, `--max-old-space-size=...`). */
+  nodeOptions?: readonly string[];
 }
 
 export function spawnNode(script: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeOptions ?? []), script, ...args], {
     detached: true,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', options.pipeStdout ? 'pipe' : 'ignore', 'pipe'],

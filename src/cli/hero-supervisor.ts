@@ -215,10 +215,15 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       .option('-f, --follow', 'keep printing new lines until Ctrl-C')
       .option('-n, --tail <lines>', 'lines of history to print first', nonNegativeInteger, 100),
   ).action(async (worker: string, options: ControlOptions & { follow?: boolean; tail: number }) => {
-    const lines = (await client(options)).logs(worker, { follow: options.follow ?? false, tail: options.tail });
-    const stop = () => void lines.return(undefined);
+    const interrupted = new AbortController();
+    const stop = () => interrupted.abort();
     process.once('SIGINT', stop);
     try {
+      const lines = (await client(options)).logs(worker, {
+        follow: options.follow ?? false,
+        tail: options.tail,
+        signal: interrupted.signal,
+      });
       for await (const line of lines) out(line);
     } finally {
       process.off('SIGINT', stop);

@@ -158,19 +158,28 @@ async function healthCheck(config: WorkerConfig): Promise<number> {
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  connection.on('error', () => {});
+  // The connect promise only says "Connection is closed"; the `error` event has the cause (ECONNREFUSED...).
+  let lastError: Error | undefined;
+  connection.on('error', (error: Error) => {
+    lastError = error;
+  });
   try {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       connection.connect().then(() => connection.ping()),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_CHECK_TIMEOUT_MS} ms`)), HEALTH_CHECK_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${HEALTH_CHECK_TIMEOUT_MS} ms`)),
+          HEALTH_CHECK_TIMEOUT_MS,
+        );
       }),
     ]).finally(() => clearTimeout(timer));
     process.stderr.write(`hero-worker: healthy: Redis at ${resolved.display} answers, configuration valid.\n`);
     return 0;
   } catch (error) {
-    process.stderr.write(`hero-worker: unhealthy: Redis at ${resolved.display} is unreachable: ${(error as Error).message}\n`);
+    process.stderr.write(
+      `hero-worker: unhealthy: Redis at ${resolved.display} is unreachable: ${(lastError ?? (error as Error)).message}\n`,
+    );
     return EXIT_UNHEALTHY;
   } finally {
     connection.disconnect();

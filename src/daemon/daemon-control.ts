@@ -49,10 +49,11 @@ export class DaemonControl implements AdminControl {
     this.#parts = parts;
     for (const name of Object.keys(parts.config.scriptTypes)) {
       this.#jobs.set(name, { completed: 0, failed: 0 });
-      this.#queues.set(
-        name,
-        new Queue(jobQueueName(name), { connection: parts.connection, prefix: parts.config.redis.keyPrefix }),
-      );
+      const queue = new Queue(jobQueueName(name), { connection: parts.connection, prefix: parts.config.redis.keyPrefix });
+      // A BullMQ queue without an `error` listener prints connection errors to stderr by itself: the connection's
+      // own watcher already logs outages once.
+      queue.on('error', () => {});
+      this.#queues.set(name, queue);
     }
     this.#unsubscribe = parts.activity.subscribe((activity) => {
       if (activity.phase !== 'finished' || activity.outcome === undefined) return;

@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { InspectionEvent, Observer } from 'xstate';
 import { type AdminAddress, AdminServer } from '../admin/admin-server.js';
+import type { StatusReport } from '../admin/status-report.js';
 import { endpointOf } from '../cli/admin-endpoint.js';
 import type { SupervisorConfig } from '../config/config-types.js';
 import { WorkerStartFailedError } from '../errors.js';
@@ -75,6 +76,7 @@ export class Daemon {
   #lifecycle: WorkerLifecycleManager | undefined;
   #processManager: ProcessManager | undefined;
   #admin: AdminServer | undefined;
+  #control: DaemonControl | undefined;
   #adminToken: string | undefined;
   #tokenFile: string | undefined;
   #closing: Promise<void> | undefined;
@@ -112,6 +114,12 @@ export class Daemon {
     return this.#adminToken;
   }
 
+  /** What `GET /status` answers: workers with CPU and memory, queues, jobs by outcome, services. */
+  status(): Promise<StatusReport> {
+    if (this.#control === undefined) throw new Error('daemon not started');
+    return this.#control.status();
+  }
+
   /** Where a generated token was written, if one was. */
   get tokenFile(): string | undefined {
     return this.#tokenFile;
@@ -128,7 +136,6 @@ export class Daemon {
       ...(tls !== undefined && { tls }),
     });
     const urlForWorkers = workerRedisUrl(config);
-    redactor.add([urlForWorkers]);
 
     // 1. The process manager. The embedded one ends orphans a crashed predecessor left (its state file).
     if (this.options.processManager !== undefined) this.#processManager = this.options.processManager;
@@ -177,6 +184,7 @@ export class Daemon {
       redisDisplay: redis.display,
       startedAt: this.startedAt,
     });
+    this.#control = control;
     this.#cleanups.unshift({ name: 'close daemon control', run: () => control.close() });
 
     // 5. The admin endpoint, before any worker starts: a port in use fails the start with nothing spawned.

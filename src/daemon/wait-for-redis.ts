@@ -27,14 +27,18 @@ export async function probeRedis(resolved: ResolvedRedisConnection): Promise<str
     connectTimeout: PROBE_TIMEOUT_MS,
     connectionName: 'hero-supervisor-probe',
   });
-  connection.on('error', () => {});
+  // The `error` event carries the reason (ECONNREFUSED, WRONGPASS...); the rejection may only say "Connection is closed."
+  let reported: Error | undefined;
+  connection.on('error', (error: Error) => {
+    reported ??= error;
+  });
   try {
     await connection.connect();
     await connection.ping();
     return undefined;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code ?? (error as Error).message;
+    const cause = reported ?? (error as Error);
+    return (cause as NodeJS.ErrnoException).code ?? cause.message;
   } finally {
     connection.disconnect();
   }
@@ -55,10 +59,10 @@ export async function waitForRedis(
     }
     const fields = { redis: resolved.display, reason: failure, retryInMs: delay, attempt };
     if (attempt === 1) {
-      logger.error(
-        fields,
-        `cannot reach Redis at ${resolved.display} (${failure}); waiting for it. Start redis-server, or fix redis.url in the config`,
-      );
+      const hint = /WRONGPASS|NOAUTH|NOPERM|AUTH/.test(failure)
+        ? 'Check redis.username and the password (redis.password or redis.passwordEnv)'
+        : 'Start redis-server, or fix redis.url in the config';
+      logger.error(fields, `cannot reach Redis at ${resolved.display} (${failure}); waiting for it. ${hint}`);
     } else logger.warn(fields, 'redis still unreachable; retrying');
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, delay);

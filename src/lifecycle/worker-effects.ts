@@ -5,7 +5,7 @@
  * `test/lifecycle/worker-effects.test.ts` fails if the machine names an actor or action that is not supplied here.
  */
 import type { Logger } from 'pino';
-import { type AnyActorRef, fromPromise } from 'xstate';
+import { type AnyActorRef, enqueueActions, fromPromise } from 'xstate';
 import type { PingOutcome } from '../../machines/worker.events.js';
 import {
   type PingActorInput,
@@ -51,8 +51,11 @@ export interface WorkerEffectsDeps {
   launchFor(worker: string, scriptType: string): WorkerLaunch;
   /** A last check before a failed ping counts: false when Redis itself is unreachable. */
   isRedisReachable(): Promise<boolean>;
-  /** Called for every state change (after logging). */
-  onStateChange(report: WorkerStateReport): void;
+  /**
+   * Called for every state change (after logging); returns the event for the worker's parent (its scaler), if any.
+   * The effect sends it with `sendParent`, since a custom action must not send imperatively.
+   */
+  onStateChange(report: WorkerStateReport): { type: 'worker.stateChanged'; [key: string]: unknown } | undefined;
 }
 
 export function createWorkerEffects(deps: WorkerEffectsDeps) {
@@ -86,12 +89,10 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
         else if (params.state === 'failed') loggerFor(context).warn(fields, 'worker failed');
         else loggerFor(context).info(fields, 'worker state changed');
       },
-      reportStateChange: (
-        { context, self, event }: { context: WorkerContext; self: AnyActorRef; event: { type: string } },
-        params: WorkerStateChange,
-      ) => {
-        deps.onStateChange({ context, change: params, self, eventType: event.type });
-      },
+      reportStateChange: enqueueActions(({ context, self, event, enqueue }, params: WorkerStateChange) => {
+        const forParent = deps.onStateChange({ context, change: params, self, eventType: event.type });
+        if (forParent !== undefined && self._parent !== undefined) enqueue.sendParent(forParent);
+      }),
     },
     actors: {
       startProcess: fromPromise<void, ProcessActorInput>(async ({ input }) => {

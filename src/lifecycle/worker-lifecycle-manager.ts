@@ -255,6 +255,14 @@ export class WorkerLifecycleManager {
     );
   }
 
+  /** Pings one worker now, whatever its state, and returns the outcome (`ok` with its reply, `timeout`, ...). */
+  async pingWorker(name: string, { timeoutMs }: { timeoutMs?: number } = {}): Promise<HealthReport['outcome']> {
+    const ref = this.#workerRef(name);
+    return this.#transportOrThrow().pings.ping(name, {
+      timeoutMs: timeoutMs ?? snapshotOf(ref).context.settings.pingTimeoutMs,
+    });
+  }
+
   /** Records job activity on a worker now (jobs run through the Supervisor do this by themselves). */
   updateWorkerJobTime(name: string): void {
     this.#send(this.#workerRef(name), { type: 'job.activity', at: this.#now() });
@@ -475,21 +483,10 @@ export class WorkerLifecycleManager {
     };
   }
 
-  #onWorkerStateChange({ context, change, self, eventType }: WorkerStateReport): void {
+  #onWorkerStateChange({ context, change, eventType }: WorkerStateReport) {
     const at = this.#now();
     const previous = this.#lastState.get(context.name);
     this.#lastState.set(context.name, change.state);
-    // The initial `stopped` of a new actor is not news to its scaler: reporting it could make the scaler release
-    // an actor whose START is already queued (and whose process may be starting).
-    if (eventType !== 'xstate.init') {
-      self._parent?.send({
-        type: 'worker.stateChanged',
-        workerId: context.name,
-        state: change.state,
-        busy: this.#isBusy(context.name),
-        at,
-      });
-    }
     if (previous !== change.state || change.gaveUp) {
       this.#events.emit('worker:stateChanged', {
         worker: context.name,
@@ -514,6 +511,16 @@ export class WorkerLifecycleManager {
       this.#events.emit('worker:gaveUp', { worker: context.name, scriptType: context.scriptType, reason: context.reason, at });
     }
     this.#wake();
+    // The initial `stopped` of a new actor is not news to its scaler: reporting it could make the scaler release
+    // an actor whose START is already queued (and whose process may be starting).
+    if (eventType === 'xstate.init') return undefined;
+    return {
+      type: 'worker.stateChanged' as const,
+      workerId: context.name,
+      state: change.state,
+      busy: this.#isBusy(context.name),
+      at,
+    };
   }
 
   #onProcessEvent(event: ProcessEvent): void {

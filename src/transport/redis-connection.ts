@@ -56,16 +56,12 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.round(exponential * (0.75 + Math.random() * 0.25));
 }
 
-/** Replaces the password of a Redis URL with `***` (also when the URL cannot be parsed). */
+/** Replaces the password of a Redis URL with `***`, keeping the rest as written (also when it is not a valid URL). */
 export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    // Not a URL: hide anything between `:` and `@` that could be a password.
-    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
-  }
+  // Greedy up to the last `@`: an unencoded `@` in a password must not leak its tail.
+  return url.replace(/\/\/([^:/@]*):(.*)@/, (_match, user: string, password: string) =>
+    password === '' ? `//${user}:@` : `//${user}:***@`,
+  );
 }
 
 export interface ParsedRedisUrl {
@@ -129,10 +125,9 @@ export function resolveRedisConnection(input: string | RedisConnectionOptions = 
   const password = options.password ?? fromUrl.password;
   const db = options.db ?? fromUrl.db;
   if (options.ioredis?.keyPrefix) {
-    throw new ConfigError(
-      'ioredis `keyPrefix` is not supported (BullMQ refuses it): set `prefix` instead.',
-      [{ path: 'ioredis.keyPrefix', message: 'use prefix' }],
-    );
+    throw new ConfigError('ioredis `keyPrefix` is not supported (BullMQ refuses it): set `prefix` instead.', [
+      { path: 'ioredis.keyPrefix', message: 'use prefix' },
+    ]);
   }
   const ioredisOptions: RedisOptions = {
     host,
@@ -148,7 +143,8 @@ export function resolveRedisConnection(input: string | RedisConnectionOptions = 
     retryStrategy: reconnectDelayMs,
     ...options.ioredis,
   };
-  const userPart = username === undefined && password === undefined ? '' : `${username ?? ''}${password ? ':***' : ''}@`;
+  const userPart =
+    username === undefined && password === undefined ? '' : `${username ?? ''}${password ? ':***' : ''}@`;
   const display = `${tls ? 'rediss' : 'redis'}://${userPart}${host.includes(':') ? `[${host}]` : host}:${port}${db === undefined ? '' : `/${db}`}`;
   return { prefix, ioredisOptions, display };
 }

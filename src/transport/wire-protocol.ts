@@ -10,6 +10,13 @@ export const SCRIPT_JOB_NAME = 'script';
 /** The BullMQ job name of pings (on `control.<workerId>`). */
 export const PING_JOB_NAME = 'ping';
 
+/**
+ * Finished script jobs stay readable for a day, at most 10,000 per queue and state (BullMQ `removeOnComplete` /
+ * `removeOnFail` as `{ age, count }`; `true` would delete a result before `waitUntilFinished` could read it).
+ * BullMQ trims older ones whenever a job finishes.
+ */
+export const JOB_RETENTION = { age: 24 * 60 * 60, count: 10_000 } as const;
+
 /** A script job's BullMQ `data`. The BullMQ job id equals `id`. */
 export interface JobData {
   /** uuid; also the BullMQ job id. */

@@ -25,14 +25,15 @@ import {
 import {
   checkJobData,
   encodeFailure,
+  JOB_RETENTION,
   type JobActivity,
   type JobData,
   type JobResult,
   TIMED_OUT_REASON_PREFIX,
 } from '../transport/wire-protocol.js';
 import type { Execute } from './execute.js';
-import { startPingResponder } from './ping-responder.js';
 import { loadBullmq } from './load-bullmq.js';
+import { startPingResponder } from './ping-responder.js';
 import { packageVersion } from './version.js';
 
 const { UnrecoverableError, Worker } = loadBullmq();
@@ -46,9 +47,6 @@ export const WORKER_DEFAULTS = {
   stalledIntervalMs: 2_000,
   maxStalledCount: 5,
 } as const;
-
-/** Finished jobs stay readable for a day (at most 10,000 per queue); `true` would race `waitUntilFinished`. */
-export const JOB_RETENTION = { age: 24 * 60 * 60, count: 10_000 } as const;
 
 export interface CreateWorkerOptions {
   /** `python`, `osis`, `sal`, `v`...: the worker consumes `jobs.<scriptType>`. */
@@ -256,7 +254,10 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
     ]);
     clearTimeout(timer);
     if (!timedOut) return;
-    logger?.warn({ activeJobs: stats.activeJobs, shutdownTimeoutMs }, 'active jobs did not finish in time: killing them');
+    logger?.warn(
+      { activeJobs: stats.activeJobs, shutdownTimeoutMs },
+      'active jobs did not finish in time: killing them',
+    );
     const force = jobs.close(true);
     for (const controller of running.values()) controller.abort(new ShuttingDown('worker shutting down'));
     await force;

@@ -10,7 +10,10 @@ export function packageVersion(): string {
   let url = new URL('./', import.meta.url);
   for (let depth = 0; depth < 5; depth++) {
     try {
-      const manifest = JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as { name?: string; version?: string };
+      const manifest = JSON.parse(readFileSync(new URL('package.json', url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (manifest.name === 'hero-supervisor' && typeof manifest.version === 'string') {
         cached = manifest.version;
         break;

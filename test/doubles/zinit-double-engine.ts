@@ -97,8 +97,12 @@ function loadConfig(path: string): ServiceConfig {
   if (typeof exec !== 'string') throw new Error('missing exec directive');
   if (test !== undefined && test !== null && typeof test !== 'string') throw new Error('bad test');
   if (oneshot !== undefined && typeof oneshot !== 'boolean') throw new Error('bad oneshot');
-  if (after !== undefined && (!Array.isArray(after) || after.some((a) => typeof a !== 'string'))) throw new Error('bad after');
-  if (env !== undefined && (typeof env !== 'object' || env === null || Object.values(env).some((v) => typeof v !== 'string'))) {
+  if (after !== undefined && (!Array.isArray(after) || after.some((a) => typeof a !== 'string')))
+    throw new Error('bad after');
+  if (
+    env !== undefined &&
+    (typeof env !== 'object' || env === null || Object.values(env).some((v) => typeof v !== 'string'))
+  ) {
     throw new Error('bad env');
   }
   if (dir !== undefined && typeof dir !== 'string') throw new Error('bad dir');
@@ -126,7 +130,9 @@ function loadConfig(path: string): ServiceConfig {
   };
 }
 
-type Spawned = { ok: true; child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } | { ok: false };
+type Spawned =
+  | { ok: true; child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }
+  | { ok: false };
 
 export class ZinitDoubleEngine {
   readonly configDir: string;
@@ -164,14 +170,16 @@ export class ZinitDoubleEngine {
 
   list(): Record<string, string> {
     const result: Record<string, string> = {};
-    for (const name of [...this.services.keys()].sort()) result[name] = (this.services.get(name) as DoubleService).state;
+    for (const name of [...this.services.keys()].sort())
+      result[name] = (this.services.get(name) as DoubleService).state;
     return result;
   }
 
   status(name: string): DoubleStatus {
     const service = this.get(name);
     const after: Record<string, string> = {};
-    for (const dependency of [...service.config.after].sort()) after[dependency] = this.services.get(dependency)?.state ?? 'Unknown';
+    for (const dependency of [...service.config.after].sort())
+      after[dependency] = this.services.get(dependency)?.state ?? 'Unknown';
     // Field order = Zinit's (alphabetical on the wire).
     return { after, name: service.name, pid: service.pid, state: service.state, target: service.target };
   }
@@ -194,8 +202,17 @@ export class ZinitDoubleEngine {
       throw new DoubleError('load-failed', name, 'failed to load service config');
     }
     if (this.shuttingDown) throw new DoubleError('shutting-down', name, 'zinit is shutting down');
-    if (this.services.has(name)) throw new DoubleError('already-monitored', name, `service ${JSON.stringify(name)} already monitored`);
-    const service: DoubleService = { name, config, state: 'Unknown', pid: 0, target: 'Up', scheduled: false, forgotten: false };
+    if (this.services.has(name))
+      throw new DoubleError('already-monitored', name, `service ${JSON.stringify(name)} already monitored`);
+    const service: DoubleService = {
+      name,
+      config,
+      state: 'Unknown',
+      pid: 0,
+      target: 'Up',
+      scheduled: false,
+      forgotten: false,
+    };
     this.services.set(name, service);
     this.changed();
     void this.watch(service);
@@ -248,7 +265,8 @@ export class ZinitDoubleEngine {
 
   forget(name: string): void {
     const service = this.get(name);
-    if (service.target === 'Up' || service.pid !== 0) throw new DoubleError('is-up', name, `service ${JSON.stringify(name)} is up`);
+    if (service.target === 'Up' || service.pid !== 0)
+      throw new DoubleError('is-up', name, `service ${JSON.stringify(name)} is up`);
     service.forgotten = true;
     this.services.delete(name);
     this.changed();
@@ -257,8 +275,7 @@ export class ZinitDoubleEngine {
   /** Container-mode shutdown: stop active services dependents first, each waited up to its shutdown_timeout. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
-    const active = () =>
-      [...this.services.values()].filter((s) => s.state === 'Running' || s.state === 'Spawned');
+    const active = () => [...this.services.values()].filter((s) => s.state === 'Running' || s.state === 'Spawned');
     for (;;) {
       const running = active();
       if (running.length === 0) break;
@@ -335,7 +352,8 @@ export class ZinitDoubleEngine {
         }
         if (this.isDown(service)) return;
         const argv = splitShellWords(service.config.exec);
-        const run = argv && argv.length > 0 ? await this.spawnLogged(service, argv, service.name) : ({ ok: false } as const);
+        const run =
+          argv && argv.length > 0 ? await this.spawnLogged(service, argv, service.name) : ({ ok: false } as const);
         if (!run.ok) {
           // Spawn failure (missing binary, shlex failure): Failure, and the loop ends (no retry; `start` retries once).
           service.state = 'Failure';
@@ -372,7 +390,10 @@ export class ZinitDoubleEngine {
     const test = service.config.test as string;
     while (alive() && service.pid === pid && this.isCurrent(service)) {
       const argv = splitShellWords(test);
-      const run = argv && argv.length > 0 ? await this.spawnLogged(service, argv, `${service.name}/test`) : ({ ok: false } as const);
+      const run =
+        argv && argv.length > 0
+          ? await this.spawnLogged(service, argv, `${service.name}/test`)
+          : ({ ok: false } as const);
       if (!alive() || service.pid !== pid) return;
       if (!run.ok) {
         if (service.state !== 'TestFailure') {

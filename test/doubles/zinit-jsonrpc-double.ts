@@ -6,12 +6,26 @@
  * The services run for real (zinit-double-engine.ts).
  */
 import { randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { DoubleError, type DoubleErrorKind, ZinitDoubleEngine, type ZinitDoubleOptions } from './zinit-double-engine.js';
+import {
+  DoubleError,
+  type DoubleErrorKind,
+  ZinitDoubleEngine,
+  type ZinitDoubleOptions,
+} from './zinit-double-engine.js';
 
 export interface ZinitJsonRpcDoubleOptions extends Partial<ZinitDoubleOptions> {
   socketPath?: string;
@@ -154,7 +168,8 @@ const PARAM_NAMES: Record<string, string[]> = {
   stream_unsubscribeLogs: ['subscription'],
 };
 
-const matchesFilter = (line: string, filter: unknown) => typeof filter !== 'string' || line.slice(4).startsWith(`${filter}:`);
+const matchesFilter = (line: string, filter: unknown) =>
+  typeof filter !== 'string' || line.slice(4).startsWith(`${filter}:`);
 
 export class ZinitJsonRpcDouble {
   readonly socketPath: string;
@@ -276,7 +291,9 @@ export class ZinitJsonRpcDouble {
     const id = request?.id;
     const isNotification = id === undefined;
     if (typeof request !== 'object' || request === null || typeof request.method !== 'string') {
-      return isNotification ? undefined : { jsonrpc: '2.0', id: id ?? null, error: { code: -32600, message: 'Invalid request' } };
+      return isNotification
+        ? undefined
+        : { jsonrpc: '2.0', id: id ?? null, error: { code: -32600, message: 'Invalid request' } };
     }
     const method = request.method;
     try {
@@ -313,7 +330,8 @@ export class ZinitJsonRpcDouble {
   /** monitor/create/delete/get refuse names with `/`, `\` or `.` (v0.2.28: -32602). */
   private requireFileName(method: string, args: unknown[]): string {
     const name = this.requireName(args);
-    if (/[./\\]/.test(name)) throw rpcError('invalid-params', ACTIONS[method] as string, `invalid service name '${name}'`, name);
+    if (/[./\\]/.test(name))
+      throw rpcError('invalid-params', ACTIONS[method] as string, `invalid service name '${name}'`, name);
     return name;
   }
 
@@ -328,7 +346,10 @@ export class ZinitJsonRpcDouble {
       switch (method) {
         case 'rpc.discover':
           // v0.2.26+: the OpenRPC document as a JSON string.
-          return JSON.stringify({ openrpc: '1.2.6', info: { title: 'Zinit JSON-RPC API (test double)', version: '0.2.28' } });
+          return JSON.stringify({
+            openrpc: '1.2.6',
+            info: { title: 'Zinit JSON-RPC API (test double)', version: '0.2.28' },
+          });
         case 'service_list':
           return this.engine.list();
         case 'service_status':
@@ -362,7 +383,8 @@ export class ZinitJsonRpcDouble {
         case 'service_create': {
           const name = this.requireFileName(method, args);
           const content = args[1];
-          if (typeof content !== 'object' || content === null || Array.isArray(content)) throw new RpcError(-32602, 'Invalid params');
+          if (typeof content !== 'object' || content === null || Array.isArray(content))
+            throw new RpcError(-32602, 'Invalid params');
           const path = join(this.configDir, `${name}.yaml`);
           if (existsSync(path)) throw rpcError('already-exists', action, `Service '${name}' already exists`, name);
           writeFileSync(path, stringifyYaml(content));
@@ -433,7 +455,11 @@ export class ZinitJsonRpcDouble {
       pid,
       memory_usage: readRss(pid),
       cpu_usage: cpu(0),
-      children: children.map((child, index) => ({ pid: child, memory_usage: readRss(child), cpu_usage: cpu(index + 1) })),
+      children: children.map((child, index) => ({
+        pid: child,
+        memory_usage: readRss(child),
+        cpu_usage: cpu(index + 1),
+      })),
     };
   }
 }

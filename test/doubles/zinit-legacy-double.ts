@@ -123,56 +123,67 @@ export class ZinitLegacyDouble {
   }
 
   private process(line: string, socket: Socket, prefix: string): void {
+    const outcome = this.dispatch(line, socket);
+    if (outcome !== 'streaming') this.reply(socket, outcome, prefix);
+  }
+
+  /** Api::process of v0.2.14: exact argument counts, exact error strings. */
+  private dispatch(line: string, socket: Socket): Reply | 'streaming' {
     const words = splitShellWords(line);
-    if (words === undefined) return this.reply(socket, { state: 'error', body: 'invalid command syntax' }, prefix);
-    if (words.length === 0) return this.reply(socket, { state: 'error', body: 'unknown command' }, prefix);
+    if (words === undefined) return { state: 'error', body: 'invalid command syntax' };
+    if (words.length === 0) return { state: 'error', body: 'unknown command' };
     const [command, ...args] = words as [string, ...string[]];
-    const ok = (body: unknown = null) => this.reply(socket, { state: 'ok', body }, prefix);
+    const [name = '', extra = ''] = args;
+    const ok = (body: unknown = null): Reply => ({ state: 'ok', body });
     try {
-      switch (true) {
-        case command === 'list':
-          return ok(this.engine.list());
-        case command === 'status' && args.length === 1:
-          return ok(this.engine.status(args[0] as string));
-        case command === 'start' && args.length === 1:
-          this.engine.start(args[0] as string);
-          return ok();
-        case command === 'stop' && args.length === 1:
-          this.engine.stop(args[0] as string);
-          return ok();
-        case command === 'forget' && args.length === 1:
-          this.engine.forget(args[0] as string);
-          return ok();
-        case command === 'monitor' && args.length === 1:
-          this.engine.monitor(args[0] as string);
-          return ok();
-        case command === 'kill' && args.length === 2:
-          this.engine.kill(args[0] as string, args[1] as string);
-          return ok();
-        case command === 'shutdown' || command === 'reboot':
-          ok();
-          void this.engine.shutdown().then(() => this.stopListening());
-          return;
-        case command === 'log':
-          if (args.length === 0) return this.streamLog(socket, true);
-          if (args.length === 1 && args[0] === 'snapshot') return this.streamLog(socket, false);
-          return this.reply(socket, { state: 'error', body: 'invalid log command arguments' }, prefix);
-        default:
-          return this.reply(socket, { state: 'error', body: `unknown command '${command}' or wrong arguments count` }, prefix);
+      if (command === 'list') return ok(this.engine.list());
+      if (command === 'shutdown' || command === 'reboot') {
+        void this.engine.shutdown().then(() => this.stopListening());
+        return ok();
       }
+      if (command === 'log') {
+        if (args.length === 0) return this.streamLog(socket, true);
+        if (args.length === 1 && name === 'snapshot') return this.streamLog(socket, false);
+        return { state: 'error', body: 'invalid log command arguments' };
+      }
+      if (args.length === 1) {
+        switch (command) {
+          case 'status':
+            return ok(this.engine.status(name));
+          case 'start':
+            this.engine.start(name);
+            return ok();
+          case 'stop':
+            this.engine.stop(name);
+            return ok();
+          case 'forget':
+            this.engine.forget(name);
+            return ok();
+          case 'monitor':
+            this.engine.monitor(name);
+            return ok();
+        }
+      }
+      if (command === 'kill' && args.length === 2) {
+        this.engine.kill(name, extra);
+        return ok();
+      }
+      return { state: 'error', body: `unknown command '${command}' or wrong arguments count` };
     } catch (error) {
-      if (error instanceof DoubleError) return this.reply(socket, { state: 'error', body: error.message }, prefix);
+      if (error instanceof DoubleError) return { state: 'error', body: error.message };
       throw error;
     }
   }
 
-  private streamLog(socket: Socket, follow: boolean): void {
+  /** `log` output is plain text lines, not the envelope: the ring, then (follow) every new line until the client closes. */
+  private streamLog(socket: Socket, follow: boolean): 'streaming' {
     for (const line of this.engine.logSnapshot()) socket.write(`${line}\n`);
     if (!follow) {
       socket.end();
-      return;
+      return 'streaming';
     }
     const unsubscribe = this.engine.onLogLine((line) => socket.write(`${line}\n`));
     socket.on('close', unsubscribe);
+    return 'streaming';
   }
 }

@@ -27,9 +27,28 @@ export interface ZinitServiceConfig {
   shutdown_timeout: number;
 }
 
+/**
+ * Zinit's config has no user/group option. When the spec asks for `uid`/`gid`, the command is wrapped in util-linux
+ * `setpriv`, which changes ids and then execs the command: the pid Zinit tracks stays the worker's. Supplementary
+ * groups are always cleared. This needs Zinit to run as root (it normally does), or the worker fails to start.
+ */
+export const SETPRIV_BINARY = 'setpriv';
+
+export function withPrivilegeDrop(argv: readonly string[], spec: Pick<ServiceSpec, 'uid' | 'gid'>): readonly string[] {
+  if (spec.uid === undefined && spec.gid === undefined) return argv;
+  return [
+    SETPRIV_BINARY,
+    ...(spec.uid === undefined ? [] : [`--reuid=${spec.uid}`]),
+    ...(spec.gid === undefined ? [] : [`--regid=${spec.gid}`]),
+    '--clear-groups',
+    '--',
+    ...argv,
+  ];
+}
+
 export function toZinitServiceConfig(spec: ServiceSpec): ZinitServiceConfig {
   const config: ZinitServiceConfig = {
-    exec: joinShellWords(spec.command),
+    exec: joinShellWords(withPrivilegeDrop(spec.command, spec)),
     oneshot: spec.oneshot ?? false,
     after: [...(spec.after ?? [])],
     env: { ...(spec.env ?? {}) },
@@ -37,7 +56,8 @@ export function toZinitServiceConfig(spec: ServiceSpec): ZinitServiceConfig {
     signal: { stop: (spec.stopSignal ?? 'SIGTERM').toLowerCase() },
     shutdown_timeout: Math.max(1, Math.ceil((spec.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) / 1000)),
   };
-  if (spec.healthCheck !== undefined && spec.healthCheck.length > 0) config.test = joinShellWords(spec.healthCheck);
+  if (spec.healthCheck !== undefined && spec.healthCheck.length > 0)
+    config.test = joinShellWords(withPrivilegeDrop(spec.healthCheck, spec));
   if (spec.cwd !== undefined) config.dir = spec.cwd;
   return config;
 }

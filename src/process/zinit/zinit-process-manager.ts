@@ -199,11 +199,22 @@ export class ZinitProcessManager implements ProcessManager {
   /** Runs one operation; a lost Zinit is reported (once per outage) and rethrown. */
   private async call<T>(operation: (client: ZinitClient) => Promise<T>): Promise<T> {
     const client = await this.client().catch((error: unknown) => {
-      this.noteUnavailable(error);
+      if (error instanceof BackendUnavailableError) this.noteUnavailable(error);
       throw error;
     });
     try {
-      return await operation(client);
+      const result = await operation(client);
+      // Without a poller nobody resyncs; a successful call is then enough to say Zinit is back.
+      if (this.unavailable && !this.pollTimer) {
+        this.unavailable = false;
+        this.emitBackend({
+          type: 'backend.restored',
+          socketPath: this.socketPath,
+          protocol: client.protocol,
+          at: Date.now(),
+        });
+      }
+      return result;
     } catch (error) {
       if (error instanceof BackendUnavailableError) this.noteUnavailable(error);
       else if (error instanceof ZinitProtocolError && !(error instanceof ZinitCommandError)) {
@@ -262,13 +273,8 @@ export class ZinitProcessManager implements ProcessManager {
     // Everything is checked before anything is written.
     validateServiceSpec(spec);
     assertZinitServiceName(spec.name);
-    spec.after?.forEach((dependency, index) => assertZinitServiceName(dependency, `after[${index}]`));
-    if (spec.uid !== undefined || spec.gid !== undefined) {
-      this.logger?.warn(
-        { service: spec.name },
-        'uid/gid are ignored by the Zinit backend: run zinit itself as that user',
-      );
-    }
+    for (const [index, dependency] of (spec.after ?? []).entries())
+      assertZinitServiceName(dependency, `after[${index}]`);
     const config = toZinitServiceConfig(spec);
     const name = spec.name;
     const listed = await this.call((client) => client.list());

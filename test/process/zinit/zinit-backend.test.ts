@@ -24,7 +24,10 @@ type AnyDouble = ZinitLegacyDouble | ZinitJsonRpcDouble;
 const DOUBLES = [
   { protocol: 'legacy', start: (options = {}) => ZinitLegacyDouble.start(options) },
   { protocol: 'jsonrpc', start: (options = {}) => ZinitJsonRpcDouble.start(options) },
-] as const satisfies { protocol: string; start: (options?: { socketPath?: string; configDir?: string }) => Promise<AnyDouble> }[];
+] as const satisfies {
+  protocol: string;
+  start: (options?: { socketPath?: string; configDir?: string }) => Promise<AnyDouble>;
+}[];
 
 describe('ZinitProcessManager options', () => {
   it.each([
@@ -63,7 +66,10 @@ describe('when Zinit is not there', () => {
   it('reports a stale socket left by a killed Zinit (ECONNREFUSED) the same way', async () => {
     const socketPath = join(workDir, 'zinit.sock');
     // A server killed with SIGKILL leaves its socket file behind: connecting to it is refused.
-    const server = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(socketPath)})`]);
+    const server = spawn(process.execPath, [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(socketPath)})`,
+    ]);
     await waitFor(() => existsSync(socketPath), { description: 'the socket file' });
     server.kill('SIGKILL');
     await new Promise((resolve) => server.once('exit', resolve));
@@ -103,11 +109,16 @@ describe.each(DOUBLES)('ZinitProcessManager over the $protocol double', ({ proto
   async function runningService(name = uniqueServiceName()): Promise<{ name: string; pid: number }> {
     await manager.ensureService({ name, command: fixtureCommand('sleeps-forever.js') });
     await manager.start(name);
-    const pid = await waitFor(async () => {
-      const status = await manager.status(name);
-      return status.state === 'running' ? status.pid : undefined;
-    }, { description: `${name} running` });
-    await waitFor(() => events.some((e) => e.service === name && e.type === 'process.running'), { description: `${name} running event` });
+    const pid = await waitFor(
+      async () => {
+        const status = await manager.status(name);
+        return status.state === 'running' ? status.pid : undefined;
+      },
+      { description: `${name} running` },
+    );
+    await waitFor(() => events.some((e) => e.service === name && e.type === 'process.running'), {
+      description: `${name} running event`,
+    });
     return { name, pid };
   }
 
@@ -136,7 +147,9 @@ describe.each(DOUBLES)('ZinitProcessManager over the $protocol double', ({ proto
     ).rejects.toBeInstanceOf(InvalidSpecError);
 
     expect(readdirSync(double.configDir)).toEqual([]);
-    expect(double.requests.some((request) => request.includes('service_create') || request.startsWith('monitor'))).toBe(false);
+    expect(double.requests.some((request) => request.includes('service_create') || request.startsWith('monitor'))).toBe(
+      false,
+    );
   });
 
   it('adopts what Zinit already runs: list() reports it with its pid, an identical ensureService does not restart it', async () => {
@@ -162,10 +175,15 @@ describe.each(DOUBLES)('ZinitProcessManager over the $protocol double', ({ proto
   });
 
   it('adopts services Zinit loaded from its config directory before the supervisor came', async () => {
-    writeFileSync(join(double.configDir, 'preexisting.yaml'), `exec: ${process.execPath} ${fixtureCommand('sleeps-forever.js')[1]}\n`);
+    writeFileSync(
+      join(double.configDir, 'preexisting.yaml'),
+      `exec: ${process.execPath} ${fixtureCommand('sleeps-forever.js')[1]}\n`,
+    );
     await manager.list(); // connects
     double.engine.monitor('preexisting');
-    const pid = await waitFor(() => double.engine.pidOf('preexisting') || undefined, { description: 'preexisting spawned' });
+    const pid = await waitFor(() => double.engine.pidOf('preexisting') || undefined, {
+      description: 'preexisting spawned',
+    });
 
     const listed = await manager.list();
 
@@ -176,10 +194,13 @@ describe.each(DOUBLES)('ZinitProcessManager over the $protocol double', ({ proto
     const { name, pid } = await runningService();
 
     await manager.ensureService({ name, command: fixtureCommand('sleeps-forever.js'), env: { CHANGED: '1' } });
-    const next = await waitFor(async () => {
-      const status = await manager.status(name);
-      return status.state === 'running' && status.pid !== pid ? status : undefined;
-    }, { description: 'the updated service running' });
+    const next = await waitFor(
+      async () => {
+        const status = await manager.status(name);
+        return status.state === 'running' && status.pid !== pid ? status : undefined;
+      },
+      { description: 'the updated service running' },
+    );
 
     expect(isProcessAlive(pid)).toBe(false);
     expect(readFileSync(`/proc/${next.pid}/environ`, 'utf8').split('\0')).toContain('CHANGED=1');
@@ -191,14 +212,22 @@ describe.each(DOUBLES)('ZinitProcessManager over the $protocol double', ({ proto
     const mark = events.length;
 
     await double.stopListening();
-    await waitFor(() => backendEvents.some((e) => e.type === 'backend.unavailable'), { description: 'unavailable reported' });
+    await waitFor(() => backendEvents.some((e) => e.type === 'backend.unavailable'), {
+      description: 'unavailable reported',
+    });
     await expect(manager.status(steady.name)).rejects.toBeInstanceOf(BackendUnavailableError);
     // A real change while the client cannot see: the victim's process dies (Zinit respawns it 2 s later).
     process.kill(victim.pid, 'SIGKILL');
     await double.listen();
-    await waitFor(() => backendEvents.some((e) => e.type === 'backend.restored'), { timeoutMs: 15_000, description: 'restored reported' });
+    await waitFor(() => backendEvents.some((e) => e.type === 'backend.restored'), {
+      timeoutMs: 15_000,
+      description: 'restored reported',
+    });
     const respawned = await waitFor(
-      () => events.slice(mark).find((e) => e.service === victim.name && e.type === 'process.running' && e.pid !== victim.pid),
+      () =>
+        events
+          .slice(mark)
+          .find((e) => e.service === victim.name && e.type === 'process.running' && e.pid !== victim.pid),
       { timeoutMs: 15_000, description: 'the victim running again' },
     );
 
@@ -237,7 +266,9 @@ describe.each(DOUBLES)('ZinitProcessManager over the $protocol double', ({ proto
     const mark = events.length;
 
     await double.close(); // Zinit and everything it ran are gone...
-    await waitFor(() => backendEvents.some((e) => e.type === 'backend.unavailable'), { description: 'unavailable reported' });
+    await waitFor(() => backendEvents.some((e) => e.type === 'backend.unavailable'), {
+      description: 'unavailable reported',
+    });
     double = await start(options); // ...and a new Zinit loads the same config dir.
     const next = await waitFor(
       () => events.slice(mark).find((e) => e.service === steady.name && e.type === 'process.running'),
@@ -245,11 +276,12 @@ describe.each(DOUBLES)('ZinitProcessManager over the $protocol double', ({ proto
     );
 
     expect((next as { pid: number }).pid).toBe(double.engine.pidOf(steady.name));
-    expect(events.slice(mark).filter((e) => e.service === steady.name).map((e) => e.type)).toEqual([
-      'process.exited',
-      'process.spawned',
-      'process.running',
-    ]);
+    expect(
+      events
+        .slice(mark)
+        .filter((e) => e.service === steady.name)
+        .map((e) => e.type),
+    ).toEqual(['process.exited', 'process.spawned', 'process.running']);
     expect(backendEvents.map((e) => e.type)).toEqual(['backend.unavailable', 'backend.restored']);
   });
 
@@ -258,7 +290,9 @@ describe.each(DOUBLES)('ZinitProcessManager over the $protocol double', ({ proto
     const name = uniqueServiceName();
     await manager.ensureService({ name, command: fixtureCommand('ignores-sigterm.js', ready), stopTimeoutMs: 300 });
     await manager.start(name);
-    const pid = Number(await waitFor(() => (existsSync(ready) ? readFileSync(ready, 'utf8') : undefined), { description: 'ready' }));
+    const pid = Number(
+      await waitFor(() => (existsSync(ready) ? readFileSync(ready, 'utf8') : undefined), { description: 'ready' }),
+    );
 
     await manager.stop(name);
 
@@ -283,6 +317,54 @@ describe.each(DOUBLES)('ZinitProcessManager over the $protocol double', ({ proto
       expect(stats?.cpuUsage).toBeGreaterThanOrEqual(0);
     } else {
       expect(stats).toBeUndefined();
+    }
+  });
+});
+
+describe('workers as an unprivileged user over Zinit (issue 8 item 10)', () => {
+  let double: ZinitLegacyDouble;
+  let manager: ZinitProcessManager;
+
+  beforeEach(async () => {
+    double = await ZinitLegacyDouble.start();
+    manager = new ZinitProcessManager({ socketPath: double.socketPath, configDir: double.configDir });
+  });
+
+  afterEach(async () => {
+    await manager.close();
+    await double.close();
+  });
+
+  it('runs the process with the spec uid/gid when Zinit runs as root (setpriv), and fails visibly otherwise', async () => {
+    const name = uniqueServiceName();
+    // 65534 is `nobody`/`nogroup` on Linux.
+    await manager.ensureService({ name, command: fixtureCommand('sleeps-forever.js'), uid: 65534, gid: 65534 });
+
+    await manager.start(name);
+    const status = await waitFor(
+      async () => {
+        const current = await manager.status(name);
+        return current.state === 'running' || current.state === 'error' ? current : undefined;
+      },
+      { description: `${name} running or failed` },
+    );
+
+    if (process.getuid?.() === 0) {
+      expect(status.state).toBe('running');
+      // Zinit reports Running right after the spawn; setpriv then changes ids and execs the worker.
+      const ids = await waitFor(
+        () => {
+          const text = readFileSync(`/proc/${status.pid}/status`, 'utf8');
+          return /^Name:\s+setpriv$/m.test(text) ? undefined : text;
+        },
+        { description: 'setpriv to exec the worker' },
+      );
+      expect(ids).toMatch(/^Uid:\s+65534\s+65534\s+65534\s+65534$/m);
+      expect(ids).toMatch(/^Gid:\s+65534\s+65534\s+65534\s+65534$/m);
+      expect(ids).toMatch(/^Groups:\s*$/m);
+    } else {
+      // Without root, setpriv cannot change ids: the worker exits instead of running with the wrong identity.
+      expect(status.state).toBe('error');
     }
   });
 });

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UnknownServiceError, ZinitCommandError } from '../../../src/errors.js';
 import { JsonRpcZinitConnection } from '../../../src/process/zinit/jsonrpc-connection.js';
-import { JsonRpcZinitClient } from '../../../src/process/zinit/zinit-client.js';
 import { toZinitServiceConfig } from '../../../src/process/zinit/service-yaml.js';
+import { JsonRpcZinitClient } from '../../../src/process/zinit/zinit-client.js';
 import { BraceFramer, ZinitJsonRpcDouble } from '../../doubles/zinit-jsonrpc-double.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { fixtureCommand, uniqueServiceName } from '../process-manager.contract.js';
@@ -82,7 +82,10 @@ describe('ZinitJsonRpcDouble wire behaviour', () => {
     socket.write('[{"jsonrpc":"2.0","method":"service_list","id":3},{"jsonrpc":"2.0","method":"nope","id":4}]\n');
 
     await waitFor(() => lines.length >= 3, { description: 'three replies' });
-    expect(lines.slice(0, 2).sort()).toEqual(['{"jsonrpc":"2.0","id":1,"result":{}}', '{"jsonrpc":"2.0","id":2,"result":{}}']);
+    expect(lines.slice(0, 2).sort()).toEqual([
+      '{"jsonrpc":"2.0","id":1,"result":{}}',
+      '{"jsonrpc":"2.0","id":2,"result":{}}',
+    ]);
     expect(JSON.parse(lines[2] as string)).toEqual([
       { jsonrpc: '2.0', id: 3, result: {} },
       { jsonrpc: '2.0', id: 4, error: { code: -32601, message: 'Method not found' } },
@@ -101,7 +104,14 @@ describe('ZinitJsonRpcDouble wire behaviour', () => {
     expect(replies[0].error).toEqual({
       code: -32000,
       message: "getting status: service 'ghost' not found",
-      data: { code_name: 'ServiceNotFound', service: 'ghost', action: 'getting status', retryable: false, cause_chain: null, hint: null },
+      data: {
+        code_name: 'ServiceNotFound',
+        service: 'ghost',
+        action: 'getting status',
+        retryable: false,
+        cause_chain: null,
+        hint: null,
+      },
     });
     expect(replies[1].error).toMatchObject({ code: -32602, message: "monitoring service: invalid service name 'a.b'" });
   });

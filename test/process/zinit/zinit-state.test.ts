@@ -38,7 +38,10 @@ describe('parseZinitState', () => {
   });
 
   it('keeps an Error(...) it cannot read in detail as error, with the raw text as reason', () => {
-    expect(parseZinitState('Error(Stopped(Pid(5), SIGSTOP))')).toEqual({ state: 'error', reason: 'Error(Stopped(Pid(5), SIGSTOP))' });
+    expect(parseZinitState('Error(Stopped(Pid(5), SIGSTOP))')).toEqual({
+      state: 'error',
+      reason: 'Error(Stopped(Pid(5), SIGSTOP))',
+    });
   });
 
   it('maps an unrecognised string to unknown and says so', () => {

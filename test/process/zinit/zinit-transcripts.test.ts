@@ -7,7 +7,9 @@
  * crash-looping service seen between two runs), the query is repeated until the double shows the recorded reply;
  * commands with side effects are sent exactly once. Sampled series ("status every 50 ms") are matched as sequences of
  * changes: a transient state the recording caught in its 50 ms window may be passed over if the double moved on to a
- * later recorded state, never the other way round. Two framing cases are shortened: the "client gives up" wait (1.5 s
+ * later recorded state, never the other way round; where the recording sampled for a fixed window and saw no further
+ * change (termignore stayed `Running`/`Down` for 3 s), the double is sampled for the same window and must not change
+ * either. Two framing cases are shortened: the "client gives up" wait (1.5 s
  * recorded) is 300 ms here, and the split write (300 ms apart) is 50 ms apart.
  *
  * The double keeps Zinit's real timings (2 s restart delay, 2 s test retry), so these tests take some seconds.
@@ -58,7 +60,7 @@ function toBytes(text: string): Buffer {
 }
 
 /** The only normalisation: pids. */
-export function normalisePids(text: string): string {
+function normalisePids(text: string): string {
   return text.replace(/"pid":[1-9]\d*/g, '"pid":<pid>').replace(/Pid\(\d+\)/g, 'Pid(<pid>)');
 }
 
@@ -148,14 +150,29 @@ async function replay(
   skip: (record: Exchange) => boolean = () => false,
 ) {
   const socketPath = double.socketPath;
+  let windowMs = 0;
   for (let i = 0; i < records.length; i += 1) {
     const record = records[i] as Exchange;
+    const window = /every \d+ms for ([\d.]+)s/.exec(record.note ?? '');
+    if (window) windowMs = Number(window[1]) * 1000;
     if (record.sample_of !== undefined) {
       const series: string[] = [];
       let j = i;
       while (j < records.length && records[j]?.sample_of === record.sample_of)
         series.push(records[j++]?.recv as string);
-      await followSamples(socketPath, `status ${record.sample_of}\n`, series, `samples of ${record.sample_of}`);
+      const sent = `status ${record.sample_of}\n`;
+      const startedAt = Date.now();
+      await followSamples(socketPath, sent, series, `samples of ${record.sample_of}`);
+      // The recording sampled for a fixed window and saw no further change (e.g. termignore stayed Running with target
+      // Down for 3 s: stop does not escalate). Sample for the rest of that window and require the same.
+      while (Date.now() - startedAt < windowMs) {
+        expect(
+          normalisePids(await send(socketPath, sent)),
+          `samples of ${record.sample_of}: no change in the window`,
+        ).toBe(normalisePids(series[series.length - 1] as string));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      windowMs = 0;
       i = j - 1;
       continue;
     }

@@ -1,0 +1,155 @@
+/**
+ * Figure `scale`: 1,000 and 10,000 worker actors under one supervisor (a `WorkerLifecycleManager` over the
+ * FakeProcessManager double, which fakes processes so that only the actor layer is measured):
+ * - heap per actor, beside bare worker-machine actors driven by the same effects without the manager;
+ * - heap of N actors, beside the goal (10,000 actors under 200 MB);
+ * - CPU while idle with health monitoring running, in % of one core, beside the goal (under 2%);
+ * - state-change events per second during a mass crash (every fake process exits at once and every actor
+ *   goes failed → restarting → starting → running), beside the bare actors under the same storm.
+ * Each size and variant runs in its own process (scale-probe.js) with a heap and a time limit, so that a
+ * blow-up is reported as a missed goal instead of ending the bench.
+ */
+import type { BenchContext, Figure } from './bench-context.js';
+import { benchLine, missingLine } from './output.js';
+import { distPath, killAndWait, spawnNode, stderrTail, waitExit } from './processes.js';
+import { HEALTH_PASS_INTERVAL_MS, type ProbeResult } from './scale-probe-types.js';
+
+const MB = 1024 * 1024;
+/** The issue's goals for 10,000 actors. */
+const HEAP_GOAL_MB = 200;
+const IDLE_CPU_GOAL_PERCENT = 2;
+/** Five times the heap goal: a probe that needs more has missed the goal by far, and must not eat the machine. */
+const PROBE_HEAP_LIMIT_MB = 5 * HEAP_GOAL_MB;
+
+async function probe(
+  ctx: BenchContext,
+  variant: 'bare' | 'managed',
+  count: number,
+  idleMs: number,
+  timeoutMs: number,
+): Promise<ProbeResult | string> {
+  const child = spawnNode(
+    distPath('bench/scale-probe.js'),
+    [
+      '--variant',
+      variant,
+      '--count',
+      String(count),
+      '--redis-url',
+      ctx.redisUrl,
+      '--prefix',
+      `${ctx.prefix}-${variant}-${count}`,
+      '--idle-ms',
+      String(idleMs),
+    ],
+    { pipeStdout: true, nodeOptions: ['--expose-gc', `--max-old-space-size=${PROBE_HEAP_LIMIT_MB}`] },
+  );
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void killAndWait(child);
+  }, timeoutMs);
+  await waitExit(child);
+  clearTimeout(timer);
+  if (timedOut) return `did not finish within ${timeoutMs / 1000} s`;
+  const line = stdout.trim().split('\n').at(-1);
+  if (child.exitCode !== 0 || !line) {
+    const tail = stderrTail(child);
+    const reason = tail.includes('heap out of memory')
+      ? `ran out of heap (limit ${PROBE_HEAP_LIMIT_MB} MB)`
+      : `exited with ${child.exitCode ?? child.signalCode}: ${tail.split('\n').slice(-3).join(' ')}`;
+    return reason;
+  }
+  return JSON.parse(line) as ProbeResult;
+}
+
+export const scaleFigure: Figure = {
+  name: 'scale',
+  description: '1,000 and 10,000 worker actors over a process-manager double: heap, idle CPU, state changes/s',
+  smokeInCi: true,
+  async run(ctx) {
+    const sizes = ctx.size([1_000, 10_000], [50]);
+    const idleMs = ctx.size(10_000, 500);
+    // Generous for 1,000 actors; for 10,000 it bounds the figure so that the whole bench stays under 10 minutes.
+    const timeoutMs = ctx.size(120_000, 30_000);
+    for (const count of sizes) {
+      const bare = await probe(ctx, 'bare', count, idleMs, timeoutMs);
+      const managed = await probe(ctx, 'managed', count, idleMs, timeoutMs);
+      const bareOk = typeof bare === 'string' ? undefined : bare;
+      if (typeof managed === 'string') {
+        const why = `managed ${count} actors: ${managed}`;
+        ctx.log(why);
+        for (const [name, unit, baseline] of [
+          [`scale.heap-per-actor.${count}`, 'KiB', 'bare worker-machine actor'],
+          [`scale.heap.${count}`, 'MB', `goal for 10,000 actors (${HEAP_GOAL_MB} MB)`],
+          [`scale.idle-cpu.${count}`, '% of one core', `goal (${IDLE_CPU_GOAL_PERCENT}% of one core)`],
+          [`scale.state-changes.${count}`, 'events/s', 'bare worker-machine actors, same storm'],
+        ] as const) {
+          ctx.emit(missingLine(name, unit, baseline, why));
+        }
+        continue;
+      }
+      const bareNote = typeof bare === 'string' ? `; bare: ${bare}` : '';
+      const scaleUp = managed.scaleUpMs ?? 0;
+      const idleCpu = managed.idleCpuPercent ?? 0;
+      ctx.log(
+        `${count}: scale-up ${scaleUp.toFixed(0)} ms, storm ${managed.stormMs.toFixed(0)} ms` +
+          `${bareOk ? ` (bare ${bareOk.stormMs.toFixed(0)} ms)` : ''}, idle CPU ${idleCpu.toFixed(2)}%`,
+      );
+      ctx.emit(
+        benchLine({
+          name: `scale.heap-per-actor.${count}`,
+          value: managed.heapBytes / count / 1024,
+          unit: 'KiB',
+          baseline: 'bare worker-machine actor (same effects, no manager or scaler)',
+          baselineValue: bareOk ? bareOk.heapBytes / count / 1024 : null,
+          runs: 1,
+          notes: `heapUsed after gc, delta over scaling 0 → ${count}; scale-up took ${scaleUp.toFixed(0)} ms${bareNote}`,
+        }),
+      );
+      ctx.emit(
+        benchLine({
+          name: `scale.heap.${count}`,
+          value: managed.heapBytes / MB,
+          unit: 'MB',
+          baseline: `goal for 10,000 actors (${HEAP_GOAL_MB} MB)`,
+          baselineValue: HEAP_GOAL_MB,
+          runs: 1,
+          notes: `heap of the ${count} actors (delta after gc); probe heapUsed ${(managed.totalHeapBytes / MB).toFixed(1)} MB`,
+        }),
+      );
+      ctx.emit(
+        benchLine({
+          name: `scale.idle-cpu.${count}`,
+          value: idleCpu,
+          unit: '% of one core',
+          baseline: `goal (${IDLE_CPU_GOAL_PERCENT}% of one core)`,
+          baselineValue: IDLE_CPU_GOAL_PERCENT,
+          runs: 1,
+          notes:
+            `probe CPU over ${(managed.idleWindowMs ?? 0) / 1000} s idle with health passes every ${HEALTH_PASS_INTERVAL_MS} ms ` +
+            `= ${((idleCpu / 100) * 60_000).toFixed(0)} CPU-ms per minute of health monitoring; ` +
+            'no worker idle long enough to be pinged (default idleTimeout 10 min)',
+        }),
+      );
+      ctx.emit(
+        benchLine({
+          name: `scale.state-changes.${count}`,
+          value: managed.stateChanges / (managed.stormMs / 1000),
+          unit: 'events/s',
+          baseline: 'bare worker-machine actors, same storm',
+          baselineValue: bareOk ? bareOk.stateChanges / (bareOk.stormMs / 1000) : null,
+          runs: 1,
+          notes:
+            `every fake process SIGKILLed at once → all ${count} actors back in running; ` +
+            `${managed.stateChanges} state changes in ${managed.stormMs.toFixed(0)} ms` +
+            (bareOk ? ` (bare ${bareOk.stateChanges} in ${bareOk.stormMs.toFixed(0)} ms)` : bareNote),
+        }),
+      );
+    }
+  },
+};

@@ -1,0 +1,148 @@
+/**
+ * The admin endpoint of a real daemon (issue 6; issue 8 item 9): the token is required on every route but
+ * /healthz, it binds to loopback by default, /metrics is valid Prometheus text with the promised families.
+ */
+import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type DaemonUnderTest, startDaemon } from '../cli/daemon-process.js';
+import { parsePrometheusText } from './prometheus-text.js';
+
+let daemon: DaemonUnderTest;
+
+function call(
+  method: string,
+  path: string,
+  { token, body, host = '127.0.0.1' }: { token?: string; body?: unknown; host?: string } = {},
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        host,
+        port: daemon.port,
+        method,
+        path,
+        headers: {
+          ...(token !== undefined && { Authorization: `Bearer ${token}` }),
+          ...(payload !== undefined && { 'Content-Type': 'application/json' }),
+        },
+      },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => {
+          text += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+beforeAll(async () => {
+  daemon = await startDaemon({ redisUrl: inject('redisUrl'), python: '{ binary: hero-worker, min: 1, max: 2 }' });
+});
+
+afterAll(async () => {
+  await daemon?.stop();
+});
+
+describe('admin endpoint authentication', () => {
+  it.each([
+    ['GET', '/status'],
+    ['GET', '/metrics'],
+    ['POST', '/scale'],
+    ['POST', '/restart/python_worker_0'],
+    ['POST', '/stop/python_worker_0'],
+    ['GET', '/logs/python_worker_0'],
+    ['GET', '/no-such-route'],
+  ])('refuses %s %s without a token (401)', async (method, path) => {
+    const response = await call(method, path, { body: method === 'POST' ? { type: 'python', n: 2 } : undefined });
+
+    expect(response.status).toBe(401);
+    expect(JSON.parse(response.text)).toEqual({
+      error: { code: 'UNAUTHORIZED', message: 'Missing or wrong bearer token: send `Authorization: Bearer <token>`.' },
+    });
+  });
+
+  it('refuses a wrong token, even one sharing the right prefix', async () => {
+    const response = await call('GET', '/status', { token: `${daemon.token.slice(0, -1)}x` });
+
+    expect(response.status).toBe(401);
+  });
+
+  it('answers with the token', async () => {
+    const response = await call('GET', '/status', { token: daemon.token });
+
+    expect(response.status).toBe(200);
+    expect((JSON.parse(response.text) as { workers: unknown[] }).workers).toHaveLength(1);
+  });
+
+  it('answers /healthz without a token, and says nothing more than ok', async () => {
+    const response = await call('GET', '/healthz');
+
+    expect(response).toEqual({ status: 200, text: '{"ok":true}' });
+  });
+
+  it('refuses a worker name with path separators or dots (400)', async () => {
+    const response = await call('POST', `/restart/${encodeURIComponent('../etc/passwd')}`, { token: daemon.token });
+
+    expect(response.status).toBe(400);
+  });
+
+  it('refuses a scale body that is not an object with a count (400)', async () => {
+    const response = await call('POST', '/scale', { token: daemon.token, body: { type: 'python', n: -1 } });
+
+    expect(response.status).toBe(400);
+    expect(response.text).toContain('Expected `n` to be a non-negative integer, got -1.');
+  });
+});
+
+describe('admin endpoint binding', () => {
+  it('listens on 127.0.0.1 by default and cannot be reached on the machine’s other addresses', async () => {
+    const others = Object.values(networkInterfaces())
+      .flat()
+      .filter((entry) => entry !== undefined && entry.family === 'IPv4' && !entry.internal)
+      .map((entry) => entry?.address as string);
+
+    const results = await Promise.all(
+      others.map((host) =>
+        call('GET', '/healthz', { host }).then(
+          () => 'answered',
+          (error: NodeJS.ErrnoException) => error.code,
+        ),
+      ),
+    );
+
+    expect(daemon.stderr()).toContain(`"admin":"http://127.0.0.1:${daemon.port}"`);
+    expect(results.filter((result) => result === 'answered')).toEqual([]);
+  });
+});
+
+describe('GET /metrics', () => {
+  it('is Prometheus text with workers by state, restarts, give-ups, ping latency, queue depth, jobs, CPU and memory', async () => {
+    const response = await call('GET', '/metrics', { token: daemon.token });
+
+    expect(response.status).toBe(200);
+    const families = parsePrometheusText(response.text);
+    for (const name of [
+      'hero_workers',
+      'hero_worker_restarts_total',
+      'hero_worker_give_ups_total',
+      'hero_ping_latency_seconds',
+      'hero_queue_depth',
+      'hero_jobs_total',
+      'hero_worker_cpu_seconds',
+      'hero_worker_resident_memory_bytes',
+    ]) {
+      expect(families.has(name), name).toBe(true);
+    }
+    expect(families.get('hero_workers')?.samples).toEqual([
+      { name: 'hero_workers', labels: { script_type: 'python', state: 'running' }, value: 1 },
+    ]);
+    expect(families.get('hero_queue_depth')?.samples.find((sample) => sample.labels.state === 'waiting')?.value).toBe(0);
+    expect(families.get('hero_worker_resident_memory_bytes')?.samples[0]?.value).toBeGreaterThan(1024 * 1024);
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * `npm start` runs to completion inside the suite (issue 6), with the short profile: its own redis-server as a
+ * managed dependency, Python jobs on hero-worker, the autoscaler, a SIGKILLed worker coming back, idle workers
+ * pinged, a summary and a clean shutdown. Not a TTY here, so the output must be plain lines.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli/daemon-process.js';
+
+describe('hero-supervisor demo (what npm start runs)', () => {
+  it('runs the whole story to completion with the short profile and leaves nothing running', async () => {
+    const result = await runCli(['demo', '--profile', 'short'], {}, 120_000);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const out = result.stdout;
+    expect(out).toContain('Redis: its own redis-server on 127.0.0.1:');
+    expect(out).toMatch(/service redis: running, pid \d+/);
+    expect(out).toContain('== 2. Running 12 Python jobs');
+    expect(out).toContain('12 done, 0 failed, 12 total');
+    expect(out).toMatch(/scaler: python 1 -> 2 workers \(autoscale-up/);
+    expect(out).toMatch(/python_worker_\d+ is back as pid \d+ after/);
+    expect(out).toContain('and takes jobs again: print(7 * 7) -> 49');
+    expect(out).toMatch(/python_worker_\d+: pong in [\d.]+ ms/);
+    expect(out).toMatch(/jobs: 13 done, 0 failed; restarts: 1/);
+    expect(out).toMatch(/stopped cleanly in .*: none of the \d+ processes it ran is left/);
+    // Not a TTY: no cursor movement or colours.
+    expect(out).not.toContain('\x1b[');
+  }, 150_000);
+
+  it('says what to install or set when there is no redis-server and no REDIS_URL', async () => {
+    const result = await runCli(['demo', '--profile', 'short'], { PATH: '/nonexistent' });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'The demo needs Redis. Either install redis-server (Debian/Ubuntu: `sudo apt-get install redis-server`; ' +
+        'macOS: `brew install redis`) so the demo can run its own, or point it at one: `REDIS_URL=redis://127.0.0.1:6379 npm start`.\n',
+    );
+  });
+});

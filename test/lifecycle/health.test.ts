@@ -1,0 +1,118 @@
+// Issue 5, health: a worker killed with SIGKILL is restarted and answers a ping; a hung worker (SIGSTOP) fails
+// 3 pings and is restarted; while Redis is unreachable no worker is restarted, and health checks resume after.
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { isProcessAlive } from '../helpers/process-alive.js';
+import { RedisServerProcess } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { createLifecycleHarness, heroWorkerConfig } from './lifecycle-harness.js';
+
+describe('WorkerLifecycleManager health', () => {
+  let harness: ReturnType<typeof createLifecycleHarness> | undefined;
+  let redis: RedisServerProcess | undefined;
+  const stoppedPids: number[] = [];
+  afterEach(async () => {
+    // A SIGSTOPped process ignores everything but SIGKILL and SIGCONT: let it go before cleaning up.
+    for (const pid of stoppedPids.splice(0)) if (isProcessAlive(pid)) process.kill(pid, 'SIGCONT');
+    await harness?.cleanup();
+    harness = undefined;
+    await redis?.stop();
+    redis = undefined;
+  });
+
+  it('restarts a worker killed with SIGKILL, which then answers a ping', async () => {
+    harness = createLifecycleHarness({
+      redisUrl: inject('redisUrl'),
+      configure: (builder, prefix) => builder.addWorker(heroWorkerConfig('python_worker_0', prefix)),
+    });
+    const { manager } = harness;
+    const restarted: string[] = [];
+    manager.on('worker:restarted', (event) => restarted.push(`${event.worker}: ${event.reason}`));
+    await manager.startAllWorkers();
+    const before = manager.getWorkerStatus('python_worker_0').pid as number;
+
+    process.kill(before, 'SIGKILL');
+
+    const after = await waitFor(
+      () => {
+        const status = manager.getWorkerStatus('python_worker_0');
+        return status.state === 'running' && status.pid !== before && status.pid;
+      },
+      { description: 'python_worker_0 running again with a new pid' },
+    );
+    expect(isProcessAlive(after)).toBe(true);
+    expect(restarted).toEqual(['python_worker_0: killed by SIGKILL']);
+    expect(manager.getWorkerStatus('python_worker_0').restarts).toBe(1);
+    const outcome = await manager.pingWorker('python_worker_0', { timeoutMs: 5_000 });
+    expect(outcome.type === 'ok' && outcome.reply.pid).toBe(after);
+  });
+
+  it('restarts a hung worker (SIGSTOP) after 3 failed pings', async () => {
+    harness = createLifecycleHarness({
+      redisUrl: inject('redisUrl'),
+      // Idle after 300 ms without jobs, then pinged every 200 ms; a stopped process never answers.
+      settings: { idleTimeoutMs: 300, pingIntervalMs: 200, pingTimeoutMs: 300, pingFailureThreshold: 3 },
+      configure: (builder, prefix) =>
+        builder.addWorker(heroWorkerConfig('python_worker_0', prefix).withStopTimeout(500)),
+    });
+    const { manager } = harness;
+    const restarted: (string | null)[] = [];
+    manager.on('worker:restarted', (event) => restarted.push(event.reason));
+    await manager.startAllWorkers();
+    const hung = manager.getWorkerStatus('python_worker_0').pid as number;
+
+    process.kill(hung, 'SIGSTOP');
+    stoppedPids.push(hung);
+
+    await waitFor(() => restarted.length > 0, { description: 'a restart', timeoutMs: 15_000 });
+    expect(restarted).toEqual(['ping-failures']);
+    const fresh = await waitFor(
+      () => {
+        const status = manager.getWorkerStatus('python_worker_0');
+        return status.pid !== hung && status.state !== 'restarting' && status.pid;
+      },
+      { description: 'a new process', timeoutMs: 15_000 },
+    );
+    expect(isProcessAlive(hung)).toBe(false);
+    const outcome = await manager.pingWorker('python_worker_0', { timeoutMs: 5_000 });
+    expect(outcome.type === 'ok' && outcome.reply.pid).toBe(fresh);
+  });
+
+  it('restarts no worker while Redis is unreachable, and health checks resume when it returns', async () => {
+    redis = await RedisServerProcess.start();
+    harness = createLifecycleHarness({
+      redisUrl: redis.url,
+      settings: { idleTimeoutMs: 300, pingIntervalMs: 200, pingTimeoutMs: 300, pingFailureThreshold: 3 },
+      configure: (builder, prefix) => builder.addWorker(heroWorkerConfig('python_worker_0', prefix)),
+    });
+    const { manager } = harness;
+    const restarted: string[] = [];
+    const states: string[] = [];
+    manager.on('worker:restarted', (event) => restarted.push(String(event.reason)));
+    manager.on('worker:stateChanged', (event) => states.push(event.to));
+    await manager.startAllWorkers();
+    await waitFor(() => states.filter((state) => state === 'pinging').length >= 2, { description: 'pings while up' });
+
+    const failuresBefore = manager.getWorkerStatus('python_worker_0').consecutivePingFailures;
+    await redis.stop();
+    // Many ping rounds pass while Redis is down: each would count as a failure if it were the worker's fault.
+    const pingsWhileDown = states.length;
+    await waitFor(() => states.slice(pingsWhileDown).filter((state) => state === 'pinging').length >= 6, {
+      description: 'six ping rounds during the outage',
+    });
+    expect(restarted).toEqual([]);
+    expect(manager.getWorkerStatus('python_worker_0').consecutivePingFailures).toBe(failuresBefore);
+
+    await redis.start();
+
+    const outcome = await waitFor(
+      async () => {
+        const result = await manager.pingWorker('python_worker_0', { timeoutMs: 1_000 });
+        return result.type === 'ok' && result;
+      },
+      { description: 'the worker answering pings again', timeoutMs: 15_000 },
+    );
+    expect(outcome.type).toBe('ok');
+    expect(restarted).toEqual([]);
+    expect(manager.getWorkerStatus('python_worker_0').state).not.toBe('failed');
+  });
+});
