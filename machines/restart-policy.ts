@@ -82,7 +82,12 @@ export interface RestartPlan {
  * The backoff restarts from 0 when the worker had stayed up at least `resetBackoffAfterMs`.
  */
 export function planRestart(state: RestartPlanInput, now: number, settings: RestartPlanSettings): RestartPlan {
-  const { history, exceeded } = recordRestart(state.restartHistory, now, settings.restartWindowMs, settings.maxRestarts);
+  const { history, exceeded } = recordRestart(
+    state.restartHistory,
+    now,
+    settings.restartWindowMs,
+    settings.maxRestarts,
+  );
   const stayedUp = state.upSince !== null && now - state.upSince >= settings.resetBackoffAfterMs;
   const attempt = stayedUp ? 0 : state.backoffAttempt;
   const { value, seed } = nextRandom(state.jitterSeed);

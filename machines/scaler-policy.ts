@@ -52,7 +52,13 @@ export interface AutoscaleMemory {
 export const EMPTY_AUTOSCALE_MEMORY: AutoscaleMemory = { recommendations: [], belowSince: null, lastScaledAt: null };
 
 export type AutoscaleDecision =
-  | { type: 'scale'; desired: number; reason: 'autoscale-up' | 'autoscale-down'; detail: string; memory: AutoscaleMemory }
+  | {
+      type: 'scale';
+      desired: number;
+      reason: 'autoscale-up' | 'autoscale-down';
+      detail: string;
+      memory: AutoscaleMemory;
+    }
   | { type: 'hold'; detail: string; memory: AutoscaleMemory };
 
 export interface AutoscaleInput {
@@ -148,7 +154,15 @@ export function releasableWorkerId(workers: WorkerSlots): string | undefined {
  * down only once every recommendation during the stabilization window asked for fewer workers and the cooldown
  * since the last scaling has passed, and then only to the highest recommendation of that window.
  */
-export function decideAutoscale({ now, depth, desired, min, max, settings, memory }: AutoscaleInput): AutoscaleDecision {
+export function decideAutoscale({
+  now,
+  depth,
+  desired,
+  min,
+  max,
+  settings,
+  memory,
+}: AutoscaleInput): AutoscaleDecision {
   const wanted = clampCount(Math.ceil(Math.max(0, depth) / settings.targetJobsPerWorker), min, max);
   const recommendations = [
     ...memory.recommendations.filter((entry) => entry.at > now - settings.stabilizationWindowMs),
@@ -172,7 +186,11 @@ export function decideAutoscale({ now, depth, desired, min, max, settings, memor
   const belowSince = memory.belowSince ?? now;
   const held = { ...memory, recommendations, belowSince };
   if (now - belowSince < settings.stabilizationWindowMs) {
-    return { type: 'hold', detail: `${why}; waiting for the ${settings.stabilizationWindowMs} ms window`, memory: held };
+    return {
+      type: 'hold',
+      detail: `${why}; waiting for the ${settings.stabilizationWindowMs} ms window`,
+      memory: held,
+    };
   }
   if (memory.lastScaledAt !== null && now - memory.lastScaledAt < settings.cooldownMs) {
     return { type: 'hold', detail: `${why}; in the ${settings.cooldownMs} ms cooldown`, memory: held };

@@ -194,7 +194,10 @@ export const scalerMachine = setup({
     markVictim: assign(({ context }) => {
       const [victim] = pickVictims(context.workers, memberCount(context.workers) - context.desired);
       if (victim === undefined) return { currentWorkerId: null };
-      return { currentWorkerId: victim.id, workers: { ...context.workers, [victim.id]: { ...victim, removing: true } } };
+      return {
+        currentWorkerId: victim.id,
+        workers: { ...context.workers, [victim.id]: { ...victim, removing: true } },
+      };
     }),
     stopCurrentWorker: sendTo(
       ({ context }) => context.currentWorkerId ?? '',
@@ -288,7 +291,10 @@ export const scalerMachine = setup({
       always: [
         { guard: 'hasReleasableWorker', actions: ['releaseWorker', 'forgetReleasedWorker'] },
         { guard: 'hasSurplusWorker', actions: ['markVictim', 'stopCurrentWorker'] },
-        { guard: 'needsMoreWorkers', actions: ['addWorkerSlot', 'spawnWorker', 'startCurrentWorker', 'forgetAdoption'] },
+        {
+          guard: 'needsMoreWorkers',
+          actions: ['addWorkerSlot', 'spawnWorker', 'startCurrentWorker', 'forgetAdoption'],
+        },
       ],
       on: {
         'scale.to': { guard: 'changesDesired', actions: ['applyScaleRequest', 'reportScaled'] },

@@ -75,7 +75,10 @@ export const supervisorMachine = setup({
     },
     spawnScalers: enqueueActions(({ context, enqueue }) => {
       for (const input of context.scalers) {
-        enqueue.spawnChild('scaler', { id: scalerId(input.scriptType), input: { ...input, startedAt: context.startedAt } });
+        enqueue.spawnChild('scaler', {
+          id: scalerId(input.scriptType),
+          input: { ...input, startedAt: context.startedAt },
+        });
       }
     }),
     recordScalersSpawned: assign(({ context }) => ({ spawned: context.scalers.map((input) => input.scriptType) })),

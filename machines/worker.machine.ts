@@ -193,9 +193,13 @@ export const workerMachine = setup({
   },
   actors: {
     /** Start the process (the backend's `start`). Rejects when it cannot be started. */
-    startProcess: fromPromise<void, ProcessActorInput>(() => Promise.reject(new Error(notProvidedMessage('startProcess')))),
+    startProcess: fromPromise<void, ProcessActorInput>(() =>
+      Promise.reject(new Error(notProvidedMessage('startProcess'))),
+    ),
     /** Stop the process gracefully; resolves once no process is left. */
-    stopProcess: fromPromise<void, ProcessActorInput>(() => Promise.reject(new Error(notProvidedMessage('stopProcess')))),
+    stopProcess: fromPromise<void, ProcessActorInput>(() =>
+      Promise.reject(new Error(notProvidedMessage('stopProcess'))),
+    ),
     /** Stop what is left of the process and start it again; should honour the abort signal. */
     restartProcess: fromPromise<void, ProcessActorInput>(() =>
       Promise.reject(new Error(notProvidedMessage('restartProcess'))),

@@ -1,6 +1,32 @@
 /** The public entry of hero-supervisor: named exports only. */
 
+export { type ScalerEvent, type ScalerInput, scalerMachine } from '../machines/scaler.machine.js';
+export { type AutoscaleSettings, DEFAULT_AUTOSCALE, decideAutoscale, pickVictims } from '../machines/scaler-policy.js';
+export { type SupervisorEvent, type SupervisorInput, supervisorMachine } from '../machines/supervisor.machine.js';
 export type { PingOutcome, PingReply, WorkerEvent } from '../machines/worker.events.js';
+export { AdminClient, type AdminClientOptions } from './admin/admin-client.js';
+export { type AdminAddress, type AdminControl, AdminServer, type AdminServerOptions } from './admin/admin-server.js';
+export type {
+  DaemonReport,
+  QueueReport,
+  ScriptTypeReport,
+  ServiceReport,
+  StatusReport,
+  WorkerReport,
+} from './admin/status-report.js';
+export { EXIT } from './cli/exit-codes.js';
+export type {
+  AdminConfig,
+  AutoscaleConfig,
+  ProcessManagerConfig,
+  RedisConfig,
+  ScriptTypeConfig,
+  ServiceConfig,
+  SupervisorConfig,
+} from './config/config-types.js';
+export { configJsonSchema } from './config/json-schema.js';
+export { configSecrets, type LoadConfigOptions, loadConfig, parseConfig } from './config/load-config.js';
+export { Daemon, type DaemonOptions } from './daemon/daemon.js';
 export * from './errors.js';
 export { Job, type JobFields } from './jobs/job.js';
 export { DEFAULT_JOB_TIMEOUT_MS, ENV_KEY_PATTERN, JobBuilder, MAX_SCRIPT_BYTES } from './jobs/job-builder.js';
@@ -8,6 +34,37 @@ export { JOB_STATUSES, type JobStatus } from './jobs/job-status.js';
 export { isScriptType, SCRIPT_TYPES, ScriptType } from './jobs/script-type.js';
 export { type RunJobOptions, Supervisor } from './jobs/supervisor.js';
 export { SupervisorBuilder } from './jobs/supervisor-builder.js';
+export { type Clock, systemClock } from './lifecycle/clock.js';
+export type {
+  LifecycleErrorEvent,
+  LifecycleEventMap,
+  LifecycleEventName,
+  LifecycleListener,
+  ScalerScaledEvent,
+  SupervisorPhaseEvent,
+  WorkerGaveUpEvent,
+  WorkerRestartedEvent,
+  WorkerStateChangedEvent,
+} from './lifecycle/lifecycle-events.js';
+export {
+  DEFAULT_LIFECYCLE_TIMINGS,
+  type LifecycleTimings,
+  type ScriptTypeOptions,
+} from './lifecycle/lifecycle-options.js';
+export { WorkerConfig } from './lifecycle/worker-config.js';
+export {
+  type HealthMonitoringHandle,
+  type HealthReport,
+  type LifecycleTransport,
+  WorkerLifecycleManager,
+  type WorkerStatus,
+} from './lifecycle/worker-lifecycle-manager.js';
+export { type SupervisorPort, WorkerLifecycleManagerBuilder } from './lifecycle/worker-lifecycle-manager-builder.js';
+export { fillPlaceholders, type TemplateValues } from './lifecycle/worker-template.js';
+export { createRootLogger, LOG_FIELDS, type RootLoggerOptions } from './log/logger.js';
+export { REDACTED, Redactor, redactUrl } from './log/redact.js';
+export { type ProcessStats, readProcessStats } from './metrics/proc-stats.js';
+export { SupervisorMetrics } from './metrics/supervisor-metrics.js';
 export type { EmbeddedProcessManagerOptions } from './process/embedded/embedded-options.js';
 export { EmbeddedProcessManager } from './process/embedded/embedded-process-manager.js';
 export type { ChildRecord, OrphanReport } from './process/embedded/state-file.js';
@@ -22,7 +79,7 @@ export type {
   StopOptions,
 } from './process/process-manager.js';
 export { MAX_SERVICE_NAME_LENGTH, validateServiceName, validateServiceSpec } from './process/validate-spec.js';
-export { detectProtocol, type ZinitProtocol } from './process/zinit/detect-protocol.js';
+export { detectProtocol, protocolOf, type ZinitProtocol } from './process/zinit/detect-protocol.js';
 export type { ZinitServiceStats } from './process/zinit/zinit-client.js';
 export {
   DEFAULT_POLL_INTERVAL_MS,

@@ -3,7 +3,7 @@
  * embedder can use too. Connection failures become `DaemonUnreachableError`, 401 `UnauthorizedError`,
  * other error answers `AdminRequestError` with the daemon's code and message.
  */
-import { type IncomingMessage, request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createInterface } from 'node:readline';
 import { AdminRequestError, DaemonUnreachableError, UnauthorizedError } from '../errors.js';
 import type { StatusReport } from './status-report.js';

@@ -42,7 +42,9 @@ export interface AdminServerOptions {
   redactor?: Redactor;
 }
 
-export type AdminAddress = { type: 'tcp'; host: string; port: number; url: string } | { type: 'unix'; socketPath: string };
+export type AdminAddress =
+  | { type: 'tcp'; host: string; port: number; url: string }
+  | { type: 'unix'; socketPath: string };
 
 /** Request bodies are tiny JSON objects; anything bigger is refused before it is buffered. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -174,7 +176,11 @@ export class AdminServer {
         if (typeof type !== 'string' || !WORKER_NAME.test(type))
           throw new HttpError(400, 'BAD_REQUEST', 'Expected `type` to be a script type name.');
         if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
-          throw new HttpError(400, 'BAD_REQUEST', `Expected \`n\` to be a non-negative integer, got ${JSON.stringify(n)}.`);
+          throw new HttpError(
+            400,
+            'BAD_REQUEST',
+            `Expected \`n\` to be a non-negative integer, got ${JSON.stringify(n)}.`,
+          );
         await control.scale(type, n);
         send(response, 200, { ok: true, scriptType: type, n });
         return;
@@ -193,7 +199,8 @@ export class AdminServer {
         const worker = workerName(segments[1] as string);
         const follow = ['1', 'true', 'yes'].includes(url.searchParams.get('follow') ?? '');
         const tail = Number(url.searchParams.get('tail') ?? DEFAULT_LOG_TAIL);
-        if (!Number.isInteger(tail) || tail < 0) throw new HttpError(400, 'BAD_REQUEST', 'Expected `tail` to be a non-negative integer.');
+        if (!Number.isInteger(tail) || tail < 0)
+          throw new HttpError(400, 'BAD_REQUEST', 'Expected `tail` to be a non-negative integer.');
         await this.#streamLogs(response, control.logs(worker, { follow, tail }));
         return;
       }
@@ -256,7 +263,11 @@ function workerName(segment: string): string {
     throw new HttpError(400, 'BAD_REQUEST', 'Expected a URL-encoded worker name.');
   }
   if (!WORKER_NAME.test(name))
-    throw new HttpError(400, 'BAD_REQUEST', 'Expected a worker name of letters, digits, `_` and `-` (e.g. python_worker_0).');
+    throw new HttpError(
+      400,
+      'BAD_REQUEST',
+      'Expected a worker name of letters, digits, `_` and `-` (e.g. python_worker_0).',
+    );
   return name;
 }
 

@@ -9,6 +9,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { BenchContext, Figure } from './bench-context.js';
 import { BENCH_INTERPRETER, type JobDriver, openHeroJobDriver } from './hero.js';
 import { benchLine } from './output.js';
@@ -37,17 +38,27 @@ async function throughputAwait(total: number, inFlight: number, one: () => Promi
   return total / ((performance.now() - started) / 1000);
 }
 
-/** Submits `total` jobs without waiting for results, then waits until `total` completions were seen. */
+/**
+ * Submits `total` jobs without waiting for results, then waits until each of them completed. `fire` returns the
+ * job id; only those ids count.
+ */
 async function throughputFire(
   ctx: BenchContext,
   queueName: string,
   total: number,
-  fire: () => Promise<unknown>,
+  fire: () => Promise<string | undefined>,
 ): Promise<number> {
+  // QueueEvents reads from `$` by default: events between its start and its first XREAD would be lost. Start
+  // from the stream's current last entry instead.
+  const redis = new Redis(ctx.redisUrl);
+  const [last] = await redis.xrevrange(`${ctx.prefix}:${queueName}:events`, '+', '-', 'COUNT', 1);
+  await redis.quit();
   const events = new QueueEvents(queueName, {
     connection: { url: ctx.redisUrl, maxRetriesPerRequest: null },
     prefix: ctx.prefix,
+    lastEventId: last?.[0] ?? '0-0',
   });
+  const fired = new Set<string>();
   try {
     await events.waitUntilReady();
     let completed = 0;
@@ -59,17 +70,20 @@ async function throughputFire(
     const count = () => {
       if (completed + failed >= total) done();
     };
-    events.on('completed', () => {
+    events.on('completed', ({ jobId }) => {
+      if (!fired.delete(jobId)) return;
       completed += 1;
       count();
     });
-    events.on('failed', () => {
+    events.on('failed', ({ jobId }) => {
+      if (!fired.delete(jobId)) return;
       failed += 1;
       count();
     });
     const started = performance.now();
     for (let sent = 0; sent < total; sent += FIRE_BATCH) {
-      await Promise.all(Array.from({ length: Math.min(FIRE_BATCH, total - sent) }, () => fire()));
+      const ids = await Promise.all(Array.from({ length: Math.min(FIRE_BATCH, total - sent) }, () => fire()));
+      for (const id of ids) if (id !== undefined) fired.add(id);
     }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -135,7 +149,12 @@ export const dispatchFigure: Figure = {
         await throughputAwait(jobs, inFlight, () => producer.roundTrip({ script: SCRIPT }, JOB_TIMEOUT_MS)),
       );
       rawFire.push(
-        await throughputFire(ctx, rawQueue, jobs, () => producer.queue.add('job', { script: SCRIPT }, rawOptions)),
+        await throughputFire(
+          ctx,
+          rawQueue,
+          jobs,
+          async () => (await producer.queue.add('job', { script: SCRIPT }, rawOptions)).id,
+        ),
       );
       if (hero) {
         const target = hero;

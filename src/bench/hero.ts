@@ -5,13 +5,16 @@
 import type { ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import type { PingReply } from '../../machines/worker.events.js';
+import { ScriptType } from '../jobs/script-type.js';
+import type { Supervisor } from '../jobs/supervisor.js';
+import { SupervisorBuilder } from '../jobs/supervisor-builder.js';
 import { WorkerConfig } from '../lifecycle/worker-config.js';
 import type { WorkerLifecycleManager } from '../lifecycle/worker-lifecycle-manager.js';
 import { WorkerLifecycleManagerBuilder } from '../lifecycle/worker-lifecycle-manager-builder.js';
 import { EmbeddedProcessManager } from '../process/embedded/embedded-process-manager.js';
-import { PingClient } from '../transport/ping-client.js';
+import { jobQueueName } from '../transport/queue-names.js';
 import type { BenchContext } from './bench-context.js';
-import { HERO_WORKER_BIN, spawnNode, waitForLine } from './processes.js';
+import { HERO_WORKER_BIN, killAndWait, spawnNode, waitForLine } from './processes.js';
 
 /** A part of the product the figure needs is not available (not built yet, or failed to load). */
 export class NotWiredError extends Error {
@@ -66,17 +69,22 @@ export interface Pinger {
   close(): Promise<void>;
 }
 
-/** Pings workers the way the supervisor does (`PingClient`, one add + one PUBLISH per round trip). */
+/** A job `Supervisor` on the bench's Redis and prefix. */
+export function openSupervisor(ctx: BenchContext): Supervisor {
+  return new SupervisorBuilder().redisUrl(ctx.redisUrl).prefix(ctx.prefix).callerId('hero-bench').build();
+}
+
+/** Pings workers through `Supervisor.pingWorker` (one add + one PUBLISH per round trip). */
 export async function openPinger(ctx: BenchContext): Promise<Pinger> {
-  const client = new PingClient({ redis: ctx.redisUrl, prefix: ctx.prefix });
+  const supervisor = openSupervisor(ctx);
   return {
-    description: 'PingClient.ping (the supervisor’s ping path)',
+    description: 'Supervisor.pingWorker',
     ping: async (workerId, timeoutMs) => {
-      const outcome = await client.ping(workerId, { timeoutMs });
+      const outcome = await supervisor.pingWorker(workerId, { timeoutMs });
       if (outcome.type === 'ok') return outcome.reply;
       throw new Error(`ping ${workerId}: ${outcome.type} ${'reason' in outcome ? outcome.reason : ''}`);
     },
-    close: () => client.close(),
+    close: () => supervisor.close(),
   };
 }
 
@@ -96,7 +104,7 @@ export async function openHeroPing(ctx: BenchContext, workerId: string): Promise
     ping: (timeoutMs) => pinger.ping(workerId, timeoutMs),
     close: async () => {
       await pinger.close();
-      child.kill('SIGKILL');
+      await killAndWait(child);
     },
   };
 }
@@ -152,11 +160,32 @@ export interface JobDriver {
   /** The BullMQ queue the jobs land in (under the bench prefix), for counting completions. */
   queueName: string;
   runAndAwait(script: string, timeoutMs: number): Promise<unknown>;
-  fire(script: string, timeoutMs: number): Promise<unknown>;
+  /** Enqueues without waiting; resolves with the job id. */
+  fire(script: string, timeoutMs: number): Promise<string>;
   close(): Promise<void>;
 }
 
-/** `workers` bare hero-worker processes and a `Supervisor` that sends them jobs. */
-export async function openHeroJobDriver(_ctx: BenchContext, _workers: number): Promise<JobDriver> {
-  throw new NotWiredError('Supervisor (src/jobs/) has not landed yet');
+/** `workers` bare hero-worker processes (`osis`, interpreter `cat`) and a `Supervisor` that sends them jobs. */
+export async function openHeroJobDriver(ctx: BenchContext, workers: number): Promise<JobDriver> {
+  const children = Array.from({ length: workers }, (_, i) => spawnHeroWorker(ctx, { workerId: `bench_dispatch_${i}` }));
+  const supervisor = openSupervisor(ctx);
+  const close = async () => {
+    await supervisor.close();
+    await Promise.all(children.map((child) => killAndWait(child)));
+  };
+  try {
+    await Promise.all(children.map((child) => waitHeroWorkerReady(child, 15_000)));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const job = (script: string, timeoutMs: number) =>
+    supervisor.newJob().scriptType(ScriptType.OSIS).scriptContent(script).timeout(timeoutMs).build();
+  return {
+    description: `Supervisor.runJobAndAwaitResult / startJob to ${workers} hero-worker processes`,
+    queueName: jobQueueName(ScriptType.OSIS),
+    runAndAwait: (script, timeoutMs) => supervisor.runJobAndAwaitResult(job(script, timeoutMs), { timeoutMs }),
+    fire: (script, timeoutMs) => supervisor.startJob(job(script, timeoutMs)),
+    close,
+  };
 }

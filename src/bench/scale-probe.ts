@@ -65,6 +65,7 @@ async function measureBare(gc: () => void, count: number): Promise<ProbeResult> 
     onStateChange: ({ change }) => {
       stateChanges += 1;
       if (change.state === 'running') toRunning += 1;
+      return undefined;
     },
   });
   const machine = workerMachine.provide(effects);

@@ -27,7 +27,10 @@ export function endpointOf(admin: Pick<AdminConfig, 'host' | 'port' | 'socketPat
  * looks for it: one file per endpoint under `~/.hero-supervisor/`, so that two daemons do not share one.
  */
 export function defaultTokenFile(endpoint: string): string {
-  const slug = endpoint.replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const slug = endpoint
+    .replace(/^https?:\/\//, '')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return join(homedir(), '.hero-supervisor', `admin-${slug}.token`);
 }
 

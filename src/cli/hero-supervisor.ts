@@ -51,14 +51,20 @@ function nonNegativeInteger(value: string): number {
 function addControlOptions(command: Command): Command {
   return command
     .option('-c, --config <file>', "read the daemon's admin endpoint and token from this config file")
-    .option('--endpoint <url|socket>', 'admin endpoint: http://127.0.0.1:7171 or a Unix socket path (env HERO_ADMIN_ENDPOINT)')
+    .option(
+      '--endpoint <url|socket>',
+      'admin endpoint: http://127.0.0.1:7171 or a Unix socket path (env HERO_ADMIN_ENDPOINT)',
+    )
     .option('--token <token>', 'admin token (prefer env HERO_ADMIN_TOKEN: a flag shows in `ps`)');
 }
 
 function addInspectOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--inspect [port|url]', `stream actors to Stately's inspector (relay on port ${DEFAULT_INSPECT_PORT}, or a ws:// URL)`),
+      new Option(
+        '--inspect [port|url]',
+        `stream actors to Stately's inspector (relay on port ${DEFAULT_INSPECT_PORT}, or a ws:// URL)`,
+      ),
     )
     .option('--inspect-log <file>', 'append every actor event to <file> as JSON lines (replay with `replay`)');
 }
@@ -119,28 +125,40 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       .description('what `npm start` runs: a supervisor with Python workers, jobs, a crash, scaling, pings')
       .option('--forever', 'keep the supervisor running after the demo, until Ctrl-C')
       .addOption(
-        new Option('--profile <profile>', 'demo size').choices(['short', 'full']).default('full').env('HERO_DEMO_PROFILE'),
+        new Option('--profile <profile>', 'demo size')
+          .choices(['short', 'full'])
+          .default('full')
+          .env('HERO_DEMO_PROFILE'),
       ),
-  ).action(async (options: { forever?: boolean; profile: 'short' | 'full'; inspect?: boolean | string; inspectLog?: string }) => {
-    const { runDemo } = await import('../demo/run-demo.js');
-    exitCode = await runDemo({ forever: options.forever ?? false, profile: options.profile, ...inspectOf(options), io });
-  });
+  ).action(
+    async (options: {
+      forever?: boolean;
+      profile: 'short' | 'full';
+      inspect?: boolean | string;
+      inspectLog?: string;
+    }) => {
+      const { runDemo } = await import('../demo/run-demo.js');
+      exitCode = await runDemo({
+        forever: options.forever ?? false,
+        profile: options.profile,
+        ...inspectOf(options),
+        io,
+      });
+    },
+  );
 
   program
     .command('visualize')
     .description('write the statechart diagrams (SVG and Mermaid) into visualizations/')
     .option('--check', 'fail when the diagrams are stale instead of writing them')
     .action(async (options: { check?: boolean }) => {
-      let visualize: { writeVisualizations?: (options: { check?: boolean }) => Promise<unknown> };
+      let visualize: typeof import('./visualize.js');
       try {
-        visualize = await import('./visualize.js' as string);
-      } catch {
-        err('visualize is not available in this build (src/cli/visualize.ts is missing).');
-        exitCode = EXIT.runtimeError;
-        return;
-      }
-      if (typeof visualize.writeVisualizations !== 'function') {
-        err('visualize: src/cli/visualize.ts does not export writeVisualizations().');
+        visualize = await import('./visualize.js');
+      } catch (error) {
+        err(
+          `visualize needs the development dependencies (@viz-js/viz, @xstate/machine-extractor): run \`npm install\` in a checkout. (${(error as Error).message})`,
+        );
         exitCode = EXIT.runtimeError;
         return;
       }
@@ -158,7 +176,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
 
   program
     .command('replay')
-    .description('send a recorded --inspect-log file to Stately\'s inspector')
+    .description("send a recorded --inspect-log file to Stately's inspector")
     .argument('<file>', 'JSON lines written by --inspect-log')
     .option('--port <port>', 'relay port', (value) => nonNegativeInteger(value), DEFAULT_INSPECT_PORT)
     .action(async (file: string, options: { port: number }) => {
@@ -191,7 +209,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   });
 
   addControlOptions(
-    program.command('restart').description('restart a worker').argument('<worker>', 'worker name, e.g. python_worker_0'),
+    program
+      .command('restart')
+      .description('restart a worker')
+      .argument('<worker>', 'worker name, e.g. python_worker_0'),
   ).action(async (worker: string, options: ControlOptions) => {
     await (await client(options)).restart(worker);
     out(`restarted ${worker}`);

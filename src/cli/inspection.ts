@@ -29,6 +29,21 @@ export interface Inspection {
 
 type StatelyModule = typeof import('@statelyai/inspect');
 
+/** @statelyai/inspect converts each event in a setTimeout(0): one timer later, every queued event is through. */
+const INSPECTOR_FLUSH_MS = 5;
+
+/** JSON of an inspection event; actor references can be cyclic, so a repeated object becomes `"[Circular]"`. */
+function safeJson(value: unknown): string {
+  const seen = new WeakSet<object>();
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item === 'object' && item !== null) {
+      if (seen.has(item)) return '[Circular]';
+      seen.add(item);
+    }
+    return typeof item === 'function' ? undefined : item;
+  });
+}
+
 async function loadStately(): Promise<StatelyModule> {
   try {
     return await import('@statelyai/inspect');
@@ -76,7 +91,11 @@ export async function createInspection(options: InspectionOptions): Promise<Insp
   if (options.inspectLog !== undefined) {
     const file: WriteStream = createWriteStream(options.inspectLog, { flags: 'a', mode: 0o600 });
     const inspector = stately.createInspector(
-      { send: (event) => file.write(`${options.redactor.redact(JSON.stringify(event))}\n`) },
+      {
+        send: (event) => {
+          if (!file.writableEnded) file.write(`${options.redactor.redact(safeJson(event))}\n`);
+        },
+      },
       common,
     );
     observers.push(inspector.inspect);
@@ -90,6 +109,8 @@ export async function createInspection(options: InspectionOptions): Promise<Insp
       },
     },
     async close() {
+      // The inspector hands each event over on a later timer tick: let the ones already queued through first.
+      await new Promise((resolve) => setTimeout(resolve, INSPECTOR_FLUSH_MS));
       for (const close of closers.reverse()) await close();
     },
   };

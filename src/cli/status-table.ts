@@ -15,7 +15,9 @@ function ago(at: number | null, now: number): string {
 
 /** Left-aligned columns separated by two spaces; numbers are plain text already. */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, column) => cell.padEnd(widths[column] ?? 0))
@@ -39,7 +41,18 @@ export function workerRow(worker: WorkerReport, now: number): string[] {
   ];
 }
 
-export const WORKER_HEADER = ['WORKER', 'TYPE', 'STATE', 'PID', 'UPTIME', 'LAST JOB', 'RESTARTS', 'CPU', 'MEM', 'REASON'];
+export const WORKER_HEADER = [
+  'WORKER',
+  'TYPE',
+  'STATE',
+  'PID',
+  'UPTIME',
+  'LAST JOB',
+  'RESTARTS',
+  'CPU',
+  'MEM',
+  'REASON',
+];
 
 export function formatStatus(report: StatusReport, now: number = Date.now()): string {
   const { daemon } = report;
@@ -48,7 +61,13 @@ export function formatStatus(report: StatusReport, now: number = Date.now()): st
     '',
   ];
   if (report.workers.length === 0) lines.push('No workers.');
-  else lines.push(renderTable(WORKER_HEADER, report.workers.map((worker) => workerRow(worker, now))));
+  else
+    lines.push(
+      renderTable(
+        WORKER_HEADER,
+        report.workers.map((worker) => workerRow(worker, now)),
+      ),
+    );
   if (report.scriptTypes.length > 0) {
     lines.push('');
     lines.push(

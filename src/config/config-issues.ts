@@ -85,7 +85,11 @@ function bound(issue: { origin?: string; inclusive?: boolean }, value: unknown, 
   const n = Number(value);
   switch (issue.origin) {
     case 'string':
-      return below ? (n === 1 ? 'a non-empty string' : `a string of at least ${n} characters`) : `a string of at most ${n} characters`;
+      return below
+        ? n === 1
+          ? 'a non-empty string'
+          : `a string of at least ${n} characters`
+        : `a string of at most ${n} characters`;
     case 'array':
       return below ? `at least ${n} item${n === 1 ? '' : 's'}` : `at most ${n} items`;
     default:
@@ -118,7 +122,9 @@ export function knownKeysAt(schema: z.ZodType, path: ConfigPath, root: unknown):
           if (discriminator !== undefined) {
             const picked = valueAt(root, [...rawPath, discriminator]);
             const shape = (option as unknown as { shape?: Record<string, z.ZodType> }).shape;
-            const literal = shape?.[discriminator] as unknown as { _zod?: { def?: { values?: unknown[] } } } | undefined;
+            const literal = shape?.[discriminator] as unknown as
+              | { _zod?: { def?: { values?: unknown[] } } }
+              | undefined;
             if (picked !== undefined && !literal?._zod?.def?.values?.includes(picked)) continue;
           }
           visit(option, rest, rawPath);
@@ -161,13 +167,15 @@ export function toConfigIssues(issue: z.core.$ZodIssue, schema: z.ZodType, root:
   // Our schema's own messages start with "expected" and win over the generic wording below.
   const own =
     !['unrecognized_keys', 'invalid_key', 'invalid_union'].includes(issue.code) && issue.message.startsWith('expected');
-  if (own && valueAt(root, path) !== undefined) return [{ path: formatPath(path), message: `${issue.message}, got ${got()}` }];
+  if (own && valueAt(root, path) !== undefined)
+    return [{ path: formatPath(path), message: `${issue.message}, got ${got()}` }];
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = knownKeysAt(schema, path, root);
       return issue.keys.map((key) => {
         const suggestion = didYouMean(key, known);
-        const hint = suggestion !== undefined ? `did you mean \`${suggestion}\`?` : `expected one of: ${known.join(', ')}`;
+        const hint =
+          suggestion !== undefined ? `did you mean \`${suggestion}\`?` : `expected one of: ${known.join(', ')}`;
         return { path: formatPath([...path, key]), message: `unknown key; ${hint}` };
       });
     }
@@ -216,7 +224,9 @@ export function toConfigIssues(issue: z.core.$ZodIssue, schema: z.ZodType, root:
     case 'invalid_key': {
       const key = path.at(-1);
       const inner = issue.issues[0]?.message ?? 'expected a valid name';
-      return [{ path: formatPath(path), message: `invalid name ${JSON.stringify(String(key))}: ${expectation(inner)}` }];
+      return [
+        { path: formatPath(path), message: `invalid name ${JSON.stringify(String(key))}: ${expectation(inner)}` },
+      ];
     }
     case 'invalid_format':
       return [{ path: formatPath(path), message: `${expectation(issue.message)}, got ${got()}` }];

@@ -44,7 +44,10 @@ export function parseConfig(input: string | unknown, options: LoadConfigOptions 
   if (typeof input === 'string') {
     const parsed = parseDocument(input, { prettyErrors: true, uniqueKeys: true });
     if (parsed.errors.length > 0) {
-      const lines = parsed.errors.map((error) => ({ path: '', message: `YAML: ${(error.message.split('\n')[0] ?? '').replace(/:$/, '')}` }));
+      const lines = parsed.errors.map((error) => ({
+        path: '',
+        message: `YAML: ${(error.message.split('\n')[0] ?? '').replace(/:$/, '')}`,
+      }));
       throw configError(source, lines);
     }
     try {
@@ -56,7 +59,9 @@ export function parseConfig(input: string | unknown, options: LoadConfigOptions 
   }
   if (document === null || document === undefined) document = {};
   if (!isPlainObject(document)) {
-    throw configError(source, [{ path: '', message: 'expected a mapping of settings (redis, scriptTypes, ...) at the top' }]);
+    throw configError(source, [
+      { path: '', message: 'expected a mapping of settings (redis, scriptTypes, ...) at the top' },
+    ]);
   }
 
   const interpolationIssues: { path: readonly (string | number)[]; message: string }[] = [];
@@ -101,7 +106,8 @@ function crossFieldIssues(raw: unknown): ConfigIssue[] {
     if (!Array.isArray(list)) return;
     list.forEach((name, index) => {
       if (typeof name !== 'string' || serviceNames.includes(name)) {
-        if (name === self) issues.push({ path: formatPath([...path, index]), message: `a service cannot come after itself` });
+        if (name === self)
+          issues.push({ path: formatPath([...path, index]), message: `a service cannot come after itself` });
         return;
       }
       const suggestion = didYouMean(name, serviceNames);

@@ -21,7 +21,10 @@ const DURATION_EXPECTED =
 const duration = z
   .union(
     [
-      z.number({ error: DURATION_EXPECTED }).int({ error: DURATION_EXPECTED }).nonnegative({ error: DURATION_EXPECTED }),
+      z
+        .number({ error: DURATION_EXPECTED })
+        .int({ error: DURATION_EXPECTED })
+        .nonnegative({ error: DURATION_EXPECTED }),
       z.string({ error: DURATION_EXPECTED }).regex(new RegExp(DURATION_PATTERN), { error: DURATION_EXPECTED }),
     ],
     { error: DURATION_EXPECTED },
@@ -31,8 +34,14 @@ const positiveDuration = duration.refine((ms) => ms > 0, { error: 'expected a du
 
 const DURATION_DESCRIPTION = 'Milliseconds, or a string with a unit: `500ms`, `30s`, `10m`, `1h`.';
 /** A duration field with its default (`json-schema.ts` puts the default back into the JSON Schema). */
-function durationField(defaultMs: number, schema: typeof duration | typeof positiveDuration = duration) {
-  return schema.default(defaultMs).meta({ description: DURATION_DESCRIPTION });
+function durationField(
+  defaultMs: number,
+  schema: typeof duration | typeof positiveDuration = duration,
+  description?: string,
+) {
+  return schema
+    .default(defaultMs)
+    .meta({ description: description === undefined ? DURATION_DESCRIPTION : `${description} (a duration)` });
 }
 
 /** argv: elements pass literally (an empty string is a valid argument); the program name must not be empty. */
@@ -48,7 +57,9 @@ const envValue = z.union(
     z
       .strictObject({
         value: z.string().optional().meta({ description: 'The literal value.' }),
-        fromEnv: envName.optional().meta({ description: "Read the value from this variable of the supervisor's environment." }),
+        fromEnv: envName
+          .optional()
+          .meta({ description: "Read the value from this variable of the supervisor's environment." }),
         secret: z
           .boolean()
           .default(false)
@@ -68,8 +79,8 @@ const tls = z.union([
     ca: z.string().optional().meta({ description: 'Path of a PEM file with the CA certificate(s) to trust.' }),
     cert: z.string().optional().meta({ description: 'Path of a PEM client certificate.' }),
     key: z.string().optional().meta({ description: 'Path of the PEM private key of `cert`.' }),
-    servername: z.string().optional(),
-    rejectUnauthorized: z.boolean().default(true),
+    servername: z.string().optional().meta({ description: 'Server name to verify (SNI).' }),
+    rejectUnauthorized: z.boolean().default(true).meta({ description: 'Verify the server certificate.' }),
   }),
 ]);
 
@@ -82,6 +93,7 @@ const redisSchema = z
       .meta({ description: '`redis://host:port/db`; `rediss://` turns TLS on.' }),
     tls: tls.optional().meta({ description: '`true`, or CA/cert/key files. Implied by a `rediss://` URL.' }),
     username: z.string().min(1).optional().meta({ description: 'Redis ACL user.' }),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` reference, the config file's syntax
     password: z.string().optional().meta({ description: 'Secret. Prefer `passwordEnv` or `${REDIS_PASSWORD}`.' }),
     passwordEnv: envName.optional().meta({ description: 'Read the password from this environment variable.' }),
     keyPrefix: z
@@ -104,18 +116,39 @@ const processManagerSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('zinit'),
-    socketPath: z.string().startsWith('/', { error: 'expected an absolute path' }).default(DEFAULTS.processManager.zinit.socketPath),
-    configDir: z.string().startsWith('/', { error: 'expected an absolute path' }).default(DEFAULTS.processManager.zinit.configDir),
-    pollIntervalMs: durationField(DEFAULTS.processManager.zinit.pollIntervalMs, positiveDuration),
+    socketPath: z
+      .string()
+      .startsWith('/', { error: 'expected an absolute path' })
+      .default(DEFAULTS.processManager.zinit.socketPath)
+      .meta({ description: "Zinit's Unix socket (`/tmp/zinit.sock` for Zinit 0.2.15 and newer)." }),
+    configDir: z
+      .string()
+      .startsWith('/', { error: 'expected an absolute path' })
+      .default(DEFAULTS.processManager.zinit.configDir)
+      .meta({ description: "Zinit's service directory (used by the legacy protocol)." }),
+    pollIntervalMs: durationField(
+      DEFAULTS.processManager.zinit.pollIntervalMs,
+      positiveDuration,
+      'One `list` of every service per interval',
+    ),
   }),
 ]);
 
 const autoscaleSchema = z.strictObject({
-  enabled: z.boolean().default(DEFAULTS.autoscale.enabled),
-  targetJobsPerWorker: z.number().int().min(1).default(DEFAULTS.autoscale.targetJobsPerWorker),
-  stabilizationWindowMs: durationField(DEFAULTS.autoscale.stabilizationWindowMs),
-  cooldownMs: durationField(DEFAULTS.autoscale.cooldownMs),
-  pollIntervalMs: durationField(DEFAULTS.autoscale.pollIntervalMs, positiveDuration),
+  enabled: z.boolean().default(DEFAULTS.autoscale.enabled).meta({ description: 'Scale from queue depth.' }),
+  targetJobsPerWorker: z
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULTS.autoscale.targetJobsPerWorker)
+    .meta({ description: 'Desired workers = ceil(queue depth / this), within min and max.' }),
+  stabilizationWindowMs: durationField(
+    DEFAULTS.autoscale.stabilizationWindowMs,
+    duration,
+    'Scale down only after the queue asked for fewer workers this long',
+  ),
+  cooldownMs: durationField(DEFAULTS.autoscale.cooldownMs, duration, 'No scale-down sooner than this after a scaling'),
+  pollIntervalMs: durationField(DEFAULTS.autoscale.pollIntervalMs, positiveDuration, 'How often queue depth is read'),
 });
 
 const idSchema = z.union([z.string().min(1), z.number().int().min(0)]);
@@ -128,12 +161,23 @@ const scriptTypeSchema = z.strictObject({
     .array(z.string())
     .optional()
     .meta({ description: 'argv after the binary; `{workerId}` and `{redisUrl}` are filled per worker.' }),
-  env: envMap.default({}),
+  env: envMap
+    .default({})
+    .meta({ description: 'Environment: `KEY: value`, or `KEY: { value | fromEnv, secret: true }`.' }),
   healthCheck: argv.optional().meta({ description: 'argv of a check that exits 0 once the worker is healthy.' }),
   dependencies: z.array(name).default([]).meta({ description: 'Names of `services` that must run first.' }),
-  min: z.number().int().min(0).default(DEFAULTS.scriptType.min),
+  min: z
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULTS.scriptType.min)
+    .meta({ description: 'Workers kept at least (0 allows scale to zero).' }),
   max: z.number().int().min(1).optional().meta({ description: 'Defaults to `min` (at least 1).' }),
-  maxMemoryMb: z.number().positive().optional().meta({ description: 'Restart a worker whose memory stays above this.' }),
+  maxMemoryMb: z
+    .number()
+    .positive()
+    .optional()
+    .meta({ description: 'Restart a worker whose memory stays above this.' }),
   sha256: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, { error: 'expected 64 hexadecimal digits' })
@@ -141,34 +185,76 @@ const scriptTypeSchema = z.strictObject({
     .meta({ description: "The binary's SHA-256, checked before every start." }),
   user: idSchema.optional().meta({ description: 'Run as this user (name or uid); embedded backend.' }),
   group: idSchema.optional().meta({ description: 'Run as this group (name or gid); embedded backend.' }),
-  stopTimeoutMs: durationField(DEFAULTS.scriptType.stopTimeoutMs),
+  stopTimeoutMs: durationField(
+    DEFAULTS.scriptType.stopTimeoutMs,
+    duration,
+    'A stopping worker may finish its job this long before SIGKILL',
+  ),
   autoscale: autoscaleSchema.default(autoscaleSchema.parse({})),
 });
 
 const serviceSchema = z.strictObject({
-  command: argv,
-  env: envMap.default({}),
-  healthCheck: argv.optional(),
-  after: z.array(name).default([]),
-  oneshot: z.boolean().default(DEFAULTS.service.oneshot),
-  stopTimeoutMs: durationField(DEFAULTS.service.stopTimeoutMs),
+  command: argv.meta({ description: 'argv of the service (no shell).' }),
+  env: envMap.default({}).meta({ description: 'As `scriptTypes.<name>.env`.' }),
+  healthCheck: argv.optional().meta({ description: 'argv that exits 0 once the service is ready.' }),
+  after: z.array(name).default([]).meta({ description: 'Services that must run first.' }),
+  oneshot: z.boolean().default(DEFAULTS.service.oneshot).meta({ description: 'Runs once to completion.' }),
+  stopTimeoutMs: durationField(DEFAULTS.service.stopTimeoutMs, duration, 'SIGTERM, then SIGKILL after this long'),
 });
 
 const healthSchema = z.strictObject({
-  idleTimeoutMs: durationField(DEFAULTS.health.idleTimeoutMs),
-  pingIntervalMs: durationField(DEFAULTS.health.pingIntervalMs, positiveDuration),
-  pingTimeoutMs: durationField(DEFAULTS.health.pingTimeoutMs, positiveDuration),
-  failureThreshold: z.number().int().min(1).default(DEFAULTS.health.failureThreshold),
-  startTimeoutMs: durationField(DEFAULTS.health.startTimeoutMs, positiveDuration),
+  idleTimeoutMs: durationField(
+    DEFAULTS.health.idleTimeoutMs,
+    duration,
+    'Without a job this long, a worker is idle and gets pinged',
+  ),
+  pingIntervalMs: durationField(
+    DEFAULTS.health.pingIntervalMs,
+    positiveDuration,
+    'Between two pings of an idle worker',
+  ),
+  pingTimeoutMs: durationField(DEFAULTS.health.pingTimeoutMs, positiveDuration, 'A ping unanswered this long fails'),
+  failureThreshold: z
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULTS.health.failureThreshold)
+    .meta({ description: 'Consecutive failed pings that restart a worker.' }),
+  startTimeoutMs: durationField(
+    DEFAULTS.health.startTimeoutMs,
+    positiveDuration,
+    'A start that is not running by then fails',
+  ),
 });
 
 const restartPolicySchema = z.strictObject({
-  backoffBaseMs: durationField(DEFAULTS.restartPolicy.backoffBaseMs),
-  backoffMaxMs: durationField(DEFAULTS.restartPolicy.backoffMaxMs),
-  resetBackoffAfterMs: durationField(DEFAULTS.restartPolicy.resetBackoffAfterMs),
-  maxRestarts: z.number().int().min(0).default(DEFAULTS.restartPolicy.maxRestarts),
-  windowMs: durationField(DEFAULTS.restartPolicy.windowMs, positiveDuration),
-  giveUpCooldownMs: durationField(DEFAULTS.restartPolicy.giveUpCooldownMs),
+  backoffBaseMs: durationField(
+    DEFAULTS.restartPolicy.backoffBaseMs,
+    duration,
+    'Backoff before the n-th delayed restart: base × 2^(n-1), with jitter',
+  ),
+  backoffMaxMs: durationField(DEFAULTS.restartPolicy.backoffMaxMs, duration, 'Cap of one backoff'),
+  resetBackoffAfterMs: durationField(
+    DEFAULTS.restartPolicy.resetBackoffAfterMs,
+    duration,
+    'A worker up this long restarts at once after its next crash',
+  ),
+  maxRestarts: z
+    .number()
+    .int()
+    .min(0)
+    .default(DEFAULTS.restartPolicy.maxRestarts)
+    .meta({ description: 'Restart intensity: more restarts than this within `windowMs` and the worker gives up.' }),
+  windowMs: durationField(
+    DEFAULTS.restartPolicy.windowMs,
+    positiveDuration,
+    'More than maxRestarts within this window: the worker gives up',
+  ),
+  giveUpCooldownMs: durationField(
+    DEFAULTS.restartPolicy.giveUpCooldownMs,
+    duration,
+    'A worker that gave up tries again after this long',
+  ),
 });
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -178,24 +264,24 @@ const loggingSchema = z.strictObject({
   pretty: z.boolean().default(DEFAULTS.logging.pretty).meta({ description: 'Human-readable lines instead of JSON.' }),
 });
 
-const adminSchema = z
-  .strictObject({
-    enabled: z.boolean().default(true),
-    host: z.string().min(1).default(DEFAULTS.admin.host).meta({ description: 'Loopback by default.' }),
-    port: z.number().int().min(0).max(65_535).default(DEFAULTS.admin.port),
-    socketPath: z
-      .string()
-      .startsWith('/', { error: 'expected an absolute path' })
-      .optional()
-      .meta({ description: 'Listen on this Unix socket instead of TCP.' }),
-    token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).optional().meta({
-      description: 'Secret. Prefer `tokenEnv` or `${HERO_ADMIN_TOKEN}`.',
-    }),
-    tokenEnv: envName.default(DEFAULTS.admin.tokenEnv).meta({ description: 'Read the token from this variable.' }),
-    tokenFile: z.string().min(1).optional().meta({
-      description: 'Where a generated token is written (mode 0600) when none is set; the CLI reads it.',
-    }),
-  });
+const adminSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  host: z.string().min(1).default(DEFAULTS.admin.host).meta({ description: 'Loopback by default.' }),
+  port: z.number().int().min(0).max(65_535).default(DEFAULTS.admin.port),
+  socketPath: z
+    .string()
+    .startsWith('/', { error: 'expected an absolute path' })
+    .optional()
+    .meta({ description: 'Listen on this Unix socket instead of TCP.' }),
+  token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).optional().meta({
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` reference, the config file's syntax
+    description: 'Secret. Prefer `tokenEnv` or `${HERO_ADMIN_TOKEN}`.',
+  }),
+  tokenEnv: envName.default(DEFAULTS.admin.tokenEnv).meta({ description: 'Read the token from this variable.' }),
+  tokenFile: z.string().min(1).optional().meta({
+    description: 'Where a generated token is written (mode 0600) when none is set; the CLI reads it.',
+  }),
+});
 
 export const configSchema = z
   .strictObject({

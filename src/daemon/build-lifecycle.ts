@@ -5,10 +5,9 @@
  */
 import type { Logger } from 'pino';
 import type { SupervisorConfig } from '../config/config-types.js';
-import type { ServiceSpec } from '../process/process-manager.js';
-import type { ProcessManager } from '../process/process-manager.js';
 import { WorkerConfig } from '../lifecycle/worker-config.js';
 import { WorkerLifecycleManagerBuilder } from '../lifecycle/worker-lifecycle-manager-builder.js';
+import type { ProcessManager, ServiceSpec } from '../process/process-manager.js';
 import { BUNDLED_WORKER_NAME, defaultWorkerArgs, workerCommand } from './hero-worker-binary.js';
 import { primaryGroupOf, resolveGroupId, resolveUserId } from './user-ids.js';
 
@@ -25,7 +24,8 @@ export async function templateFor(config: SupervisorConfig, scriptType: string):
   const type = config.scriptTypes[scriptType];
   if (type === undefined) throw new Error(`no script type ${scriptType}`);
   const { binaryPath, prefixArgs } = workerCommand(type.binary);
-  const args = type.args ?? (type.binary === BUNDLED_WORKER_NAME ? defaultWorkerArgs(scriptType, config.redis.keyPrefix) : []);
+  const args =
+    type.args ?? (type.binary === BUNDLED_WORKER_NAME ? defaultWorkerArgs(scriptType, config.redis.keyPrefix) : []);
   const template = new WorkerConfig(`${scriptType}_worker_0`, binaryPath, scriptType)
     .withArgs([...prefixArgs, ...args])
     .withEnv({ REDIS_URL: '{redisUrl}' }, { secret: true })
@@ -40,7 +40,9 @@ export async function templateFor(config: SupervisorConfig, scriptType: string):
   if (type.user !== undefined) {
     const uid = await resolveUserId(type.user, `scriptTypes.${scriptType}.user`);
     const gid =
-      type.group !== undefined ? await resolveGroupId(type.group, `scriptTypes.${scriptType}.group`) : await primaryGroupOf(uid);
+      type.group !== undefined
+        ? await resolveGroupId(type.group, `scriptTypes.${scriptType}.group`)
+        : await primaryGroupOf(uid);
     template.withUser(uid, gid);
   }
   return template;

@@ -49,7 +49,10 @@ export class DaemonControl implements AdminControl {
     this.#parts = parts;
     for (const name of Object.keys(parts.config.scriptTypes)) {
       this.#jobs.set(name, { completed: 0, failed: 0 });
-      const queue = new Queue(jobQueueName(name), { connection: parts.connection, prefix: parts.config.redis.keyPrefix });
+      const queue = new Queue(jobQueueName(name), {
+        connection: parts.connection,
+        prefix: parts.config.redis.keyPrefix,
+      });
       // A BullMQ queue without an `error` listener prints connection errors to stderr by itself: the connection's
       // own watcher already logs outages once.
       queue.on('error', () => {});

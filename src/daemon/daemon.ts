@@ -3,7 +3,7 @@
  * health, scaling, dependency services) → admin endpoint. `stop()` undoes it in reverse order. Startup errors
  * say what failed and what to do; a half-started daemon stops what it started before it rethrows.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
@@ -21,7 +21,11 @@ import { SupervisorMetrics } from '../metrics/supervisor-metrics.js';
 import { EmbeddedProcessManager } from '../process/embedded/embedded-process-manager.js';
 import type { ProcessManager } from '../process/process-manager.js';
 import { JobActivityStream } from '../transport/job-activity.js';
-import { createRedisConnection, type ResolvedRedisConnection, resolveRedisConnection } from '../transport/redis-connection.js';
+import {
+  createRedisConnection,
+  type ResolvedRedisConnection,
+  resolveRedisConnection,
+} from '../transport/redis-connection.js';
 import { resolveAdminToken } from './admin-token.js';
 import { buildLifecycle } from './build-lifecycle.js';
 import { DaemonControl } from './daemon-control.js';
@@ -42,7 +46,10 @@ export interface DaemonOptions {
 
 /** Where the embedded backend records its children when the config names no state file. */
 export function defaultStateFile(config: SupervisorConfig): string {
-  const slug = endpointOf(config.admin).replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const slug = endpointOf(config.admin)
+    .replace(/^https?:\/\//, '')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return join(homedir(), '.hero-supervisor', `${slug}.children.json`);
 }
 
@@ -167,12 +174,17 @@ export class Daemon {
     this.#cleanups.unshift({ name: 'shut down lifecycle manager', run: () => lifecycle.shutdown() });
     lifecycle.on('worker:restarted', (event) => this.metrics.recordRestart(event.scriptType, event.worker));
     lifecycle.on('worker:gaveUp', (event) => this.metrics.recordGiveUp(event.scriptType, event.worker));
-    lifecycle.on('lifecycle:error', (event) => logger.warn({ err: event.error, context: event.context }, 'lifecycle step failed'));
+    lifecycle.on('lifecycle:error', (event) =>
+      logger.warn({ err: event.error, context: event.context }, 'lifecycle step failed'),
+    );
 
     // 4. What the admin endpoint reads: queue counts and job outcomes over their own connections.
     const connection: Redis = createRedisConnection(redis, { name: 'hero-supervisor-admin', logger });
     this.#cleanups.unshift({ name: 'close admin redis connection', run: () => connection.disconnect() });
-    const activity = new JobActivityStream({ redis: { url: urlForWorkers, prefix: config.redis.keyPrefix, ...(tls !== undefined && { tls }) }, logger });
+    const activity = new JobActivityStream({
+      redis: { url: urlForWorkers, prefix: config.redis.keyPrefix, ...(tls !== undefined && { tls }) },
+      logger,
+    });
     this.#cleanups.unshift({ name: 'close job activity stream', run: () => activity.close() });
     const control = new DaemonControl({
       config,
@@ -192,6 +204,10 @@ export class Daemon {
       const { token, writtenTo } = await resolveAdminToken(config.admin);
       this.#adminToken = token;
       this.#tokenFile = writtenTo;
+      if (writtenTo !== undefined) {
+        // A generated token is good for this run only: remove it with the daemon.
+        this.#cleanups.unshift({ name: 'remove generated token file', run: () => rm(writtenTo, { force: true }) });
+      }
       redactor.add([token]);
       const admin = new AdminServer({
         control,
@@ -208,7 +224,8 @@ export class Daemon {
       } catch (error) {
         const where = config.admin.socketPath ?? `${config.admin.host}:${config.admin.port}`;
         const code = (error as NodeJS.ErrnoException).code;
-        const hint = code === 'EADDRINUSE' ? ': another process uses it (another daemon?). Set admin.port, or stop it' : '';
+        const hint =
+          code === 'EADDRINUSE' ? ': another process uses it (another daemon?). Set admin.port, or stop it' : '';
         throw new Error(`Cannot listen for admin requests on ${where} (${code ?? (error as Error).message})${hint}.`, {
           cause: error,
         });
@@ -222,7 +239,9 @@ export class Daemon {
           admin: address?.type === 'tcp' ? address.url : address?.socketPath,
           ...(writtenTo !== undefined && { tokenFile: writtenTo }),
         },
-        writtenTo !== undefined ? 'admin endpoint listening; generated token written to tokenFile' : 'admin endpoint listening',
+        writtenTo !== undefined
+          ? 'admin endpoint listening; generated token written to tokenFile'
+          : 'admin endpoint listening',
       );
     }
 
@@ -231,7 +250,8 @@ export class Daemon {
       await lifecycle.startAllWorkers();
     } catch (error) {
       // A worker that fails to come up keeps being restarted (with backoff) in the background: the daemon runs on.
-      if (!(error instanceof WorkerStartFailedError) || (error as { worker?: string }).worker === 'dependencies') throw error;
+      if (!(error instanceof WorkerStartFailedError) || (error as { worker?: string }).worker === 'dependencies')
+        throw error;
       logger.error({ err: error }, 'a worker did not come up at start; it keeps being restarted');
     }
     logger.info(
@@ -246,7 +266,11 @@ export class Daemon {
       return new EmbeddedProcessManager({ logger, stateFile: pm.stateFile ?? defaultStateFile(config) });
     }
     const { ZinitProcessManager } = await import('../process/zinit/zinit-process-manager.js');
-    return new ZinitProcessManager({ socketPath: pm.socketPath, configDir: pm.configDir, pollIntervalMs: pm.pollIntervalMs });
+    return new ZinitProcessManager({
+      socketPath: pm.socketPath,
+      configDir: pm.configDir,
+      pollIntervalMs: pm.pollIntervalMs,
+    });
   }
 
   /** Idempotent: admin endpoint, workers and services (reverse order), connections, process manager. */

@@ -4,11 +4,12 @@
  * and exit 0. A second signal during shutdown exits at once (the process manager's exit hook still kills the
  * children).
  */
-import type { CliIo } from '../cli/hero-supervisor.js';
+
 import { EXIT } from '../cli/exit-codes.js';
+import type { CliIo } from '../cli/hero-supervisor.js';
 import { createInspection } from '../cli/inspection.js';
-import { configSecrets, loadConfig } from '../config/load-config.js';
 import type { SupervisorConfig } from '../config/config-types.js';
+import { configSecrets, loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
 import { createRootLogger } from '../log/logger.js';
 import { Redactor } from '../log/redact.js';

@@ -5,11 +5,12 @@
  * worker killed with SIGKILL and brought back, idle workers pinged, a summary, and a clean shutdown that leaves
  * no process behind. `--forever` keeps the supervisor running until Ctrl-C.
  */
+
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { WorkerReport } from '../admin/status-report.js';
 import { endpointOf } from '../cli/admin-endpoint.js';
 import { EXIT } from '../cli/exit-codes.js';
@@ -23,8 +24,8 @@ import type { Supervisor } from '../jobs/supervisor.js';
 import { SupervisorBuilder } from '../jobs/supervisor-builder.js';
 import { createRootLogger } from '../log/logger.js';
 import { Redactor } from '../log/redact.js';
-import { chooseDemoRedis, type DemoRedis, DemoRedisUnavailableError } from './demo-redis.js';
 import { DEMO_PROFILES, type DemoProfile } from './demo-profile.js';
+import { chooseDemoRedis, type DemoRedis, DemoRedisUnavailableError } from './demo-redis.js';
 import { DemoView } from './demo-view.js';
 
 export interface RunDemoOptions {
@@ -52,7 +53,11 @@ class DemoStepFailed extends Error {
   override name = 'DemoStepFailed';
 }
 
-async function until<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
+async function until<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -175,7 +180,10 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     timings.push(['start (dependencies + first worker up)', Date.now() - startAt]);
     started.lifecycle.on('scaler:scaled', (event) => {
       facts.peakWorkers = Math.max(facts.peakWorkers, event.to);
-      if (event.reason !== 'initial') view.line(`  scaler: ${event.scriptType} ${event.from} -> ${event.to} workers (${event.reason}: ${event.detail})`);
+      if (event.reason !== 'initial')
+        view.line(
+          `  scaler: ${event.scriptType} ${event.from} -> ${event.to} workers (${event.reason}: ${event.detail})`,
+        );
     });
     started.lifecycle.on('worker:restarted', (event) => {
       facts.restarts++;
@@ -184,7 +192,8 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     started.lifecycle.on('worker:gaveUp', (event) => view.line(`  ${event.worker} gave up: ${event.reason ?? ''}`));
     const initial = await status();
     const report = await started.status();
-    for (const service of report.services) view.line(`  service ${service.name}: ${service.state}, pid ${service.pid ?? '-'}`);
+    for (const service of report.services)
+      view.line(`  service ${service.name}: ${service.state}, pid ${service.pid ?? '-'}`);
     view.line(`  ${initial.length} python worker(s) up in ${formatDuration(Date.now() - startAt)}`);
     view.printTable(initial);
     if (view.live) {
@@ -233,7 +242,9 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     view.endProgress();
     const batchMs = Date.now() - batchAt;
     timings.push([`${profile.jobs} jobs`, batchMs]);
-    view.line(`  ${done} jobs done, ${failed} failed in ${formatDuration(batchMs)} (${((done / batchMs) * 1000).toFixed(1)} jobs/s), at most ${facts.peakWorkers} workers`);
+    view.line(
+      `  ${done} jobs done, ${failed} failed in ${formatDuration(batchMs)} (${((done / batchMs) * 1000).toFixed(1)} jobs/s), at most ${facts.peakWorkers} workers`,
+    );
     if (failed > 0 || wrong > 0) {
       throw new DemoStepFailed(`${failed} job(s) failed and ${wrong} gave a wrong output (see ${logFile})`);
     }
@@ -242,7 +253,10 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     view.step(`3. The queue is empty: scaling back down to ${profile.minWorkers} after the stabilization window`);
     const downAt = Date.now();
     await until(
-      async () => ((await status()).filter((worker) => UP_STATES.has(worker.state)).length === profile.minWorkers ? true : undefined),
+      async () =>
+        (await status()).filter((worker) => UP_STATES.has(worker.state)).length === profile.minWorkers
+          ? true
+          : undefined,
       profile.phaseTimeoutMs,
       `scale-down to ${profile.minWorkers}`,
     );
@@ -263,7 +277,11 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     const back = await until(
       async () =>
         (await status()).find(
-          (worker) => worker.name === victim.name && UP_STATES.has(worker.state) && worker.pid !== victim.pid && facts.restarts > restartsBefore,
+          (worker) =>
+            worker.name === victim.name &&
+            UP_STATES.has(worker.state) &&
+            worker.pid !== victim.pid &&
+            facts.restarts > restartsBefore,
         ),
       profile.phaseTimeoutMs,
       `${victim.name} back up`,
@@ -277,7 +295,8 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     // ---- 5. health: idle workers are pinged --------------------------------------------------------
     view.step(`5. Pinging idle workers (idle after ${formatDuration(profile.idleTimeoutMs)} without a job)`);
     await until(
-      async () => ((await status()).some((worker) => worker.state === 'idle' || worker.state === 'pinging') ? true : undefined),
+      async () =>
+        (await status()).some((worker) => worker.state === 'idle' || worker.state === 'pinging') ? true : undefined,
       profile.phaseTimeoutMs,
       'an idle worker',
     );
@@ -292,13 +311,17 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     for (const { worker, outcome } of pings) {
       if (outcome.type === 'ok') {
         started.metrics.observePing('python', 'ok', outcome.latencyMs / 1000);
-        view.line(`  ${worker}: pong in ${outcome.latencyMs.toFixed(1)} ms (pid ${outcome.reply.pid}, ${outcome.reply.jobsProcessed} jobs so far)`);
+        view.line(
+          `  ${worker}: pong in ${outcome.latencyMs.toFixed(1)} ms (pid ${outcome.reply.pid}, ${outcome.reply.jobsProcessed} jobs so far)`,
+        );
       } else view.line(`  ${worker}: ${outcome.type}`);
     }
 
     // ---- 6. summary ------------------------------------------------------------------------------
     view.step('6. Summary');
-    view.line(`  jobs: ${done + 1} done, ${failed} failed; restarts: ${facts.restarts}; peak workers: ${facts.peakWorkers}`);
+    view.line(
+      `  jobs: ${done + 1} done, ${failed} failed; restarts: ${facts.restarts}; peak workers: ${facts.peakWorkers}`,
+    );
     for (const [what, ms] of timings) view.line(`  ${what.padEnd(40)} ${formatDuration(ms)}`);
 
     if (options.forever) {
@@ -306,9 +329,13 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
       const endpoint = address?.type === 'tcp' ? address.url : (address?.socketPath ?? endpointOf(config.admin));
       view.line('');
       view.line('The supervisor keeps running (--forever). In another terminal:');
-      view.line(`  npx hero-supervisor status --endpoint ${endpoint} --token "$(cat ${started.tokenFile ?? config.admin.tokenFile})"`);
+      view.line(
+        `  npx hero-supervisor status --endpoint ${endpoint} --token "$(cat ${started.tokenFile ?? config.admin.tokenFile})"`,
+      );
       view.line('Press Ctrl-C to stop.');
-      await new Promise<void>((resolve) => stopRequested.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await new Promise<void>((resolve) =>
+        stopRequested.signal.addEventListener('abort', () => resolve(), { once: true }),
+      );
     }
   } catch (error) {
     exitCode = EXIT.runtimeError;

@@ -78,9 +78,10 @@ export interface ResolvedScriptType {
 
 function nonNegativeInteger(path: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new ConfigError(`Expected \`${path}\` to be a non-negative integer, got \`${String(value)}\` (${typeof value}).`, [
-      { path, message: 'expected a non-negative integer' },
-    ]);
+    throw new ConfigError(
+      `Expected \`${path}\` to be a non-negative integer, got \`${String(value)}\` (${typeof value}).`,
+      [{ path, message: 'expected a non-negative integer' }],
+    );
   }
   return value;
 }

@@ -7,11 +7,11 @@
 import type { Logger } from 'pino';
 import { type AnyActorRef, enqueueActions, fromPromise } from 'xstate';
 import type { PingOutcome } from '../../machines/worker.events.js';
-import {
-  type PingActorInput,
-  type ProcessActorInput,
-  type WorkerContext,
-  type WorkerStateChange,
+import type {
+  PingActorInput,
+  ProcessActorInput,
+  WorkerContext,
+  WorkerStateChange,
   workerMachine,
 } from '../../machines/worker.machine.js';
 import type { ProcessManager } from '../process/process-manager.js';

@@ -7,12 +7,19 @@
 import { Queue } from 'bullmq';
 import { type Logger, pino } from 'pino';
 import type { WorkerSettings } from '../../machines/worker.defaults.js';
+import type { PingOutcome } from '../../machines/worker.events.js';
 import { ConfigError } from '../errors.js';
 import type { ProcessManager, ServiceSpec } from '../process/process-manager.js';
+import { ZinitProcessManager } from '../process/zinit/zinit-process-manager.js';
 import { JobActivityStream } from '../transport/job-activity.js';
 import { PingClient } from '../transport/ping-client.js';
 import { jobQueueName } from '../transport/queue-names.js';
-import { createRedisConnection, resolveRedisConnection } from '../transport/redis-connection.js';
+import {
+  createRedisConnection,
+  type ResolvedRedisConnection,
+  resolveRedisConnection,
+} from '../transport/redis-connection.js';
+import type { JobActivity } from '../transport/wire-protocol.js';
 import { type Clock, systemClock } from './clock.js';
 import {
   DEFAULT_LIFECYCLE_TIMINGS,
@@ -22,15 +29,22 @@ import {
   type ScriptTypeOptions,
 } from './lifecycle-options.js';
 import type { WorkerConfig } from './worker-config.js';
-import { WorkerLifecycleManager } from './worker-lifecycle-manager.js';
+import { type LifecycleTransport, WorkerLifecycleManager } from './worker-lifecycle-manager.js';
 
-/** Where the workers' jobs, pings and activity go: a job `Supervisor`, or anything with its Redis URL and prefix. */
-export interface RedisEndpoint {
-  readonly redisUrl: string;
-  readonly prefix?: string;
+/** What the lifecycle manager uses of a job `Supervisor` (src/jobs/supervisor.ts): its pings and job activity. */
+export interface SupervisorPort {
+  readonly prefix: string;
+  /** `redis://user:***@host:port`: used as `{redisUrl}` when it holds no password (else call withRedis()). */
+  readonly redisDisplay: string;
+  pingWorker(workerId: string, options?: { timeoutMs?: number }): Promise<PingOutcome>;
+  onJobActivity(listener: (activity: JobActivity) => void): () => void;
+  /** Resolves once job activity is being received. */
+  jobActivityReady(): Promise<void>;
 }
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** Zinit's own default (`zinit init -c /etc/zinit`); pass a ZinitProcessManager for another directory. */
+const DEFAULT_ZINIT_CONFIG_DIR = '/etc/zinit';
 
 export class WorkerLifecycleManagerBuilder {
   readonly #processManager: ProcessManager | string;
@@ -39,6 +53,7 @@ export class WorkerLifecycleManagerBuilder {
   readonly #scriptTypes = new Map<string, ScriptTypeOptions>();
   #redisUrl: string | undefined;
   #prefix: string | undefined;
+  #supervisor: SupervisorPort | undefined;
   #logger: Logger | undefined;
   #clock: Clock = systemClock;
   #settings: Partial<WorkerSettings> = {};
@@ -58,16 +73,24 @@ export class WorkerLifecycleManagerBuilder {
     this.#processManager = processManagerOrZinitSocketPath;
   }
 
-  /** The job supervisor (or any `{ redisUrl, prefix }`) whose Redis the workers use: `{redisUrl}` in templates. */
-  withSupervisor(supervisor: RedisEndpoint): this {
-    return this.withRedis(supervisor.redisUrl, { prefix: supervisor.prefix });
+  /**
+   * The job supervisor: pings and job activity go through it (jobs it runs update their worker's job time), and
+   * its Redis is the workers' `{redisUrl}`. A Redis with a password needs `withRedis(url)` too: the supervisor
+   * only shows its URL with the password hidden.
+   */
+  withSupervisor(supervisor: SupervisorPort): this {
+    this.#supervisor = supervisor;
+    this.#prefix ??= supervisor.prefix;
+    if (this.#redisUrl === undefined && !supervisor.redisDisplay.includes('***'))
+      this.#redisUrl = supervisor.redisDisplay;
+    return this;
   }
 
-  /** @defaultValue 'redis://127.0.0.1:6379', prefix 'hero' */
+  /** The workers' Redis (`{redisUrl}`) and key prefix. @defaultValue 'redis://127.0.0.1:6379', prefix 'hero' */
   withRedis(url: string, { prefix }: { prefix?: string } = {}): this {
     resolveRedisConnection({ url, prefix }); // checks the URL and the prefix now, with their own messages
     this.#redisUrl = url;
-    this.#prefix = prefix;
+    if (prefix !== undefined) this.#prefix = prefix;
     return this;
   }
 
@@ -87,9 +110,10 @@ export class WorkerLifecycleManagerBuilder {
   withSettings(settings: Partial<WorkerSettings>): this {
     for (const [key, value] of Object.entries(settings)) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-        throw new ConfigError(`Expected \`settings.${key}\` to be a non-negative number, got \`${String(value)}\` (${typeof value}).`, [
-          { path: `settings.${key}`, message: 'expected a non-negative number' },
-        ]);
+        throw new ConfigError(
+          `Expected \`settings.${key}\` to be a non-negative number, got \`${String(value)}\` (${typeof value}).`,
+          [{ path: `settings.${key}`, message: 'expected a non-negative number' }],
+        );
       }
     }
     this.#settings = { ...this.#settings, ...settings };
@@ -99,9 +123,10 @@ export class WorkerLifecycleManagerBuilder {
   withTimings(timings: Partial<LifecycleTimings>): this {
     for (const [key, value] of Object.entries(timings)) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-        throw new ConfigError(`Expected \`timings.${key}\` to be a positive number, got \`${String(value)}\` (${typeof value}).`, [
-          { path: `timings.${key}`, message: 'expected a positive number' },
-        ]);
+        throw new ConfigError(
+          `Expected \`timings.${key}\` to be a positive number, got \`${String(value)}\` (${typeof value}).`,
+          [{ path: `timings.${key}`, message: 'expected a positive number' }],
+        );
       }
     }
     this.#timings = { ...this.#timings, ...timings };
@@ -140,7 +165,10 @@ export class WorkerLifecycleManagerBuilder {
   }
 
   build(): WorkerLifecycleManager {
-    const types = new Set([...this.#scriptTypes.keys(), ...[...this.#configs.values()].map((config) => config.scriptType)]);
+    const types = new Set([
+      ...this.#scriptTypes.keys(),
+      ...[...this.#configs.values()].map((config) => config.scriptType),
+    ]);
     const scriptTypes = new Map<string, ResolvedScriptType>();
     for (const scriptType of types) {
       const configs = [...this.#configs.values()].filter((config) => config.scriptType === scriptType);
@@ -165,7 +193,14 @@ export class WorkerLifecycleManagerBuilder {
       }
     }
 
+    if (this.#supervisor !== undefined && this.#redisUrl === undefined) {
+      throw new ConfigError(
+        `The supervisor's Redis (${this.#supervisor.redisDisplay}) has a password the workers need: call withRedis(url) with the full URL.`,
+        [{ path: 'redis.url', message: 'missing' }],
+      );
+    }
     const redisUrl = this.#redisUrl ?? DEFAULT_REDIS_URL;
+    const supervisor = this.#supervisor;
     const resolved = resolveRedisConnection({ url: redisUrl, prefix: this.#prefix });
     const logger = this.#logger ?? pino({ name: 'hero-supervisor', level: 'info' }, pino.destination(2));
     const processManager = this.#processManager;
@@ -184,12 +219,10 @@ export class WorkerLifecycleManagerBuilder {
       services: [...this.#services.values()],
       ownsProcessManager: typeof processManager === 'string',
       openProcessManager: async () =>
-        typeof processManager === 'string' ? openZinit(processManager) : processManager,
-      openTransport: async () => ({
-        pings: new PingClient({ redis: redisUrl, prefix: resolved.prefix, logger }),
-        activity: new JobActivityStream({ redis: redisUrl, prefix: resolved.prefix, logger }),
-        redis: createRedisConnection(resolved, { name: 'hero-lifecycle', logger }),
-      }),
+        typeof processManager === 'string'
+          ? new ZinitProcessManager({ socketPath: processManager, configDir: DEFAULT_ZINIT_CONFIG_DIR, logger })
+          : processManager,
+      openTransport: async () => openTransport(resolved, redisUrl, logger, supervisor),
       openQueue: (scriptType, connection) =>
         new Queue(jobQueueName(scriptType), { connection, prefix: resolved.prefix }),
     });
@@ -204,12 +237,35 @@ export class WorkerLifecycleManagerBuilder {
   }
 }
 
-/** The Zinit backend for a socket path. Loaded on demand so that embedders of the embedded backend never load it. */
-async function openZinit(socketPath: string): Promise<ProcessManager> {
-  const module = (await import(ZINIT_MODULE)) as {
-    ZinitProcessManager: new (options: { socketPath: string }) => ProcessManager;
+/** Pings and job activity through the caller's Supervisor, or through clients of our own. */
+function openTransport(
+  resolved: ResolvedRedisConnection,
+  redisUrl: string,
+  logger: Logger,
+  supervisor: SupervisorPort | undefined,
+): LifecycleTransport {
+  const redis = createRedisConnection(resolved, { name: 'hero-lifecycle', logger });
+  if (supervisor !== undefined) {
+    return {
+      ping: (workerId, options) => supervisor.pingWorker(workerId, options),
+      onJobActivity: (listener) => supervisor.onJobActivity(listener),
+      ready: () => supervisor.jobActivityReady(),
+      redis,
+      close: async () => {
+        redis.disconnect();
+      },
+    };
+  }
+  const pings = new PingClient({ redis: redisUrl, prefix: resolved.prefix, logger });
+  const activity = new JobActivityStream({ redis: redisUrl, prefix: resolved.prefix, logger });
+  return {
+    ping: (workerId, options) => pings.ping(workerId, options),
+    onJobActivity: (listener) => activity.subscribe(listener),
+    ready: () => activity.ready(),
+    redis,
+    close: async () => {
+      await Promise.allSettled([pings.close(), activity.close()]);
+      redis.disconnect();
+    },
   };
-  return new module.ZinitProcessManager({ socketPath });
 }
-
-const ZINIT_MODULE = '../process/zinit/zinit-process-manager.js';

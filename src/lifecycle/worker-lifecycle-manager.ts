@@ -8,19 +8,22 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type Actor, type AnyActorRef, createActor } from 'xstate';
-import { isUpState, type WorkerSlot } from '../../machines/scaler-policy.js';
 import { scalerMachine } from '../../machines/scaler.machine.js';
+import { isUpState, type WorkerSlot } from '../../machines/scaler-policy.js';
 import { scalerId, supervisorMachine } from '../../machines/supervisor.machine.js';
-import type { WorkerEvent } from '../../machines/worker.events.js';
-import { type WorkerSnapshot, type WorkerStateName, workerMachine, workerStateOf } from '../../machines/worker.machine.js';
+import type { PingOutcome, WorkerEvent } from '../../machines/worker.events.js';
+import {
+  type WorkerSnapshot,
+  type WorkerStateName,
+  workerMachine,
+  workerStateOf,
+} from '../../machines/worker.machine.js';
 import { ConfigError, WorkerNotFoundError, WorkerStartFailedError } from '../errors.js';
 import type { ProcessEvent } from '../process/process-events.js';
 import type { ProcessManager, ServiceSpec } from '../process/process-manager.js';
-import type { JobActivityStream } from '../transport/job-activity.js';
-import type { PingClient } from '../transport/ping-client.js';
 import type { JobActivity } from '../transport/wire-protocol.js';
 import { createDependencyActors, orderServices } from './dependency-services.js';
-import { LifecycleEvents, type LifecycleEventName, type LifecycleListener } from './lifecycle-events.js';
+import { type LifecycleEventName, LifecycleEvents, type LifecycleListener } from './lifecycle-events.js';
 import type { ResolvedLifecycleOptions, ResolvedScriptType } from './lifecycle-options.js';
 import { readRssMb } from './memory-usage.js';
 import type { WorkerConfig } from './worker-config.js';
@@ -49,7 +52,19 @@ export interface WorkerStatus {
 /** One result of `monitorWorkerHealth()`. */
 export interface HealthReport {
   worker: string;
-  outcome: Awaited<ReturnType<PingClient['ping']>>;
+  outcome: PingOutcome;
+}
+
+/** How the manager reaches the workers over Redis: pings, job activity, and a connection of its own. */
+export interface LifecycleTransport {
+  ping(workerId: string, options: { timeoutMs: number }): Promise<PingOutcome>;
+  onJobActivity(listener: (activity: JobActivity) => void): () => void;
+  /** Resolves once job activity is being received (the manager waits for it at most a moment at start). */
+  ready(): Promise<void>;
+  /** For the reachability check and the queue-depth getters. */
+  redis: Redis;
+  /** Closes what the transport owns (never a caller's Supervisor). */
+  close(): Promise<void>;
 }
 
 export interface HealthMonitoringHandle {
@@ -64,7 +79,7 @@ export interface ManagerParts {
   services: readonly ServiceSpec[];
   openProcessManager: () => Promise<ProcessManager>;
   ownsProcessManager: boolean;
-  openTransport: () => Promise<{ pings: PingClient; activity: JobActivityStream; redis: Redis }>;
+  openTransport: () => Promise<LifecycleTransport>;
   openQueue: (scriptType: string, connection: Redis) => Queue;
 }
 
@@ -74,6 +89,9 @@ const UP_STATES: ReadonlySet<string> = new Set(['running', 'idle', 'pinging']);
 
 /** Poll interval of the internal waits (start, stop, scale): a fallback only, changes also wake them at once. */
 const SETTLE_POLL_INTERVAL_MS = 50;
+
+/** How long a start waits for the job-activity subscription; Redis being down must not block the start. */
+const ACTIVITY_READY_WAIT_MS = 2_000;
 
 /** A ping used by the reachability check before a failed ping counts; Redis answers PING in microseconds. */
 const REDIS_PROBE_TIMEOUT_MS = 1_000;
@@ -93,7 +111,7 @@ export class WorkerLifecycleManager {
   readonly #queues = new Map<string, Queue>();
   readonly #cleanups: { name: string; run: () => Promise<unknown> | unknown }[] = [];
   #processes: ProcessManager | undefined;
-  #transport: { pings: PingClient; activity: JobActivityStream; redis: Redis } | undefined;
+  #transport: LifecycleTransport | undefined;
   #supervisor: SupervisorActor | undefined;
   #starting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -137,7 +155,10 @@ export class WorkerLifecycleManager {
   async stopAllWorkers(): Promise<void> {
     const refs = this.#workerRefs();
     for (const ref of refs.values()) this.#send(ref, { type: 'STOP', at: this.#now() });
-    await this.#settle(() => [...refs.values()].every((ref) => workerStateOf(snapshotOf(ref)) === 'stopped'), 'all workers stopped');
+    await this.#settle(
+      () => [...refs.values()].every((ref) => workerStateOf(snapshotOf(ref)) === 'stopped'),
+      'all workers stopped',
+    );
   }
 
   /**
@@ -247,7 +268,7 @@ export class WorkerLifecycleManager {
     return Promise.all(
       idle.map(async ([name, ref]) => {
         const timeoutMs = snapshotOf(ref).context.settings.pingTimeoutMs;
-        const outcome = await transport.pings.ping(name, { timeoutMs });
+        const outcome = await transport.ping(name, { timeoutMs });
         const level = outcome.type === 'ok' ? 'info' : 'warn';
         this.#workerLogger(name)[level]({ outcome: outcome.type }, 'health check ping');
         return { worker: name, outcome };
@@ -258,7 +279,7 @@ export class WorkerLifecycleManager {
   /** Pings one worker now, whatever its state, and returns the outcome (`ok` with its reply, `timeout`, ...). */
   async pingWorker(name: string, { timeoutMs }: { timeoutMs?: number } = {}): Promise<HealthReport['outcome']> {
     const ref = this.#workerRef(name);
-    return this.#transportOrThrow().pings.ping(name, {
+    return this.#transportOrThrow().ping(name, {
       timeoutMs: timeoutMs ?? snapshotOf(ref).context.settings.pingTimeoutMs,
     });
   }
@@ -271,7 +292,9 @@ export class WorkerLifecycleManager {
   /** Runs `monitorWorkerHealth` every `intervalMs` in the background; never blocks. */
   startHealthMonitoring({
     intervalMs = this.#options.timings.healthCheckIntervalMs,
-  }: { intervalMs?: number } = {}): HealthMonitoringHandle {
+  }: {
+    intervalMs?: number;
+  } = {}): HealthMonitoringHandle {
     const timer = this.#every(intervalMs, async () => {
       await this.monitorWorkerHealth();
     });
@@ -325,21 +348,25 @@ export class WorkerLifecycleManager {
   async #start(): Promise<void> {
     const processes = await this.#parts.openProcessManager();
     this.#processes = processes;
-    if (this.#parts.ownsProcessManager) this.#cleanups.push({ name: 'close process manager', run: () => processes.close() });
+    if (this.#parts.ownsProcessManager)
+      this.#cleanups.push({ name: 'close process manager', run: () => processes.close() });
     const unsubscribe = processes.subscribe((event) => this.#onProcessEvent(event));
     this.#cleanups.unshift({ name: 'unsubscribe process events', run: unsubscribe });
 
     const transport = await this.#parts.openTransport();
     this.#transport = transport;
+    const unsubscribeActivity = transport.onJobActivity((activity) => this.#onJobActivity(activity));
     this.#cleanups.unshift(
-      { name: 'close job activity stream', run: () => transport.activity.close() },
-      { name: 'close ping client', run: () => transport.pings.close() },
+      { name: 'unsubscribe job activity', run: unsubscribeActivity },
       { name: 'close queues', run: () => Promise.all([...this.#queues.values()].map((queue) => queue.close())) },
-      { name: 'close redis connection', run: () => transport.redis.disconnect() },
+      { name: 'close transport', run: () => transport.close() },
     );
-    transport.activity.subscribe((activity) => this.#onJobActivity(activity));
+    // Activity published before the subscription is active is lost; wait for it, but never block a start on Redis.
+    await Promise.race([transport.ready().catch(() => {}), delay(ACTIVITY_READY_WAIT_MS)]);
 
-    const adopted = this.#options.adopt ? await this.#findAdoptable(processes) : new Map<string, Record<string, number>>();
+    const adopted = this.#options.adopt
+      ? await this.#findAdoptable(processes)
+      : new Map<string, Record<string, number>>();
     const startedAt = this.#now();
     const workerInput = { settings: this.#options.settings };
     const logic = supervisorMachine.provide({
@@ -399,9 +426,15 @@ export class WorkerLifecycleManager {
     this.#supervisor = supervisor;
     supervisor.start();
     supervisor.send({ type: 'START', at: startedAt });
-    await this.#settle(() => supervisor.getSnapshot().matches('running') || supervisor.getSnapshot().matches('failed'), 'dependencies started');
+    await this.#settle(
+      () => supervisor.getSnapshot().matches('running') || supervisor.getSnapshot().matches('failed'),
+      'dependencies started',
+    );
     if (supervisor.getSnapshot().matches('failed')) {
-      throw this.#dependencyError ?? new WorkerStartFailedError('dependencies', supervisor.getSnapshot().context.reason ?? 'unknown');
+      throw (
+        this.#dependencyError ??
+        new WorkerStartFailedError('dependencies', supervisor.getSnapshot().context.reason ?? 'unknown')
+      );
     }
     this.#startAutoscalePolling(transport.redis);
     this.#startMemoryMonitoring();
@@ -415,7 +448,11 @@ export class WorkerLifecycleManager {
     const supervisor = this.#supervisor;
     if (supervisor !== undefined && supervisor.getSnapshot().status === 'active') {
       supervisor.send({ type: 'SHUTDOWN', at: this.#now() });
-      await this.#settle(() => supervisor.getSnapshot().status !== 'active', 'supervisor stopped', Number.POSITIVE_INFINITY);
+      await this.#settle(
+        () => supervisor.getSnapshot().status !== 'active',
+        'supervisor stopped',
+        Number.POSITIVE_INFINITY,
+      );
       supervisor.stop();
     }
     for (const step of this.#cleanups) {
@@ -460,7 +497,7 @@ export class WorkerLifecycleManager {
     return createWorkerEffects({
       processes: this.#processManager(),
       pings: {
-        ping: (workerId, options) => this.#transportOrThrow().pings.ping(workerId, options),
+        ping: (workerId, options) => this.#transportOrThrow().ping(workerId, options),
       },
       clock: this.#options.clock,
       logger: this.#logger,
@@ -475,7 +512,8 @@ export class WorkerLifecycleManager {
     const config =
       this.#configs.get(worker) ??
       (scriptType === undefined ? undefined : this.#parts.scriptTypes.get(scriptType)?.template);
-    if (config === undefined || scriptType === undefined) throw new WorkerNotFoundError(worker, [...this.#configs.keys()]);
+    if (config === undefined || scriptType === undefined)
+      throw new WorkerNotFoundError(worker, [...this.#configs.keys()]);
     return {
       config,
       values: { workerId: worker, redisUrl: this.#options.redisUrl, scriptType },
@@ -508,7 +546,12 @@ export class WorkerLifecycleManager {
       });
     }
     if (change.gaveUp) {
-      this.#events.emit('worker:gaveUp', { worker: context.name, scriptType: context.scriptType, reason: context.reason, at });
+      this.#events.emit('worker:gaveUp', {
+        worker: context.name,
+        scriptType: context.scriptType,
+        reason: context.reason,
+        at,
+      });
     }
     this.#wake();
     // The initial `stopped` of a new actor is not news to its scaler: reporting it could make the scaler release
@@ -558,7 +601,9 @@ export class WorkerLifecycleManager {
     try {
       await Promise.race([
         redis.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('redis ping timed out')), REDIS_PROBE_TIMEOUT_MS).unref()),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('redis ping timed out')), REDIS_PROBE_TIMEOUT_MS).unref(),
+        ),
       ]);
       return true;
     } catch {
@@ -606,7 +651,10 @@ export class WorkerLifecycleManager {
         this.#memoryStrikes.set(name, strikes);
         if (strikes < this.#options.timings.memoryLimitReadings) continue;
         this.#memoryStrikes.delete(name);
-        this.#workerLogger(name).warn({ rssMb: Math.round(rssMb), limitMb: limit, reason: 'memory-limit' }, 'restarting worker over its memory limit');
+        this.#workerLogger(name).warn(
+          { rssMb: Math.round(rssMb), limitMb: limit, reason: 'memory-limit' },
+          'restarting worker over its memory limit',
+        );
         this.#send(ref, { type: 'RESTART', reason: 'memory-limit', at: this.#now() });
       }
     });
@@ -632,7 +680,8 @@ export class WorkerLifecycleManager {
   // ---- internals: lookups and waits -------------------------------------------------------------
 
   #supervisorActor(): SupervisorActor {
-    if (this.#supervisor === undefined) throw new Error('internal: the supervisor actor is not started; please report an issue');
+    if (this.#supervisor === undefined)
+      throw new Error('internal: the supervisor actor is not started; please report an issue');
     return this.#supervisor;
   }
 
@@ -655,7 +704,9 @@ export class WorkerLifecycleManager {
   #slots(scriptType: string): WorkerSlot[] {
     const scaler = this.#scalerRef(scriptType);
     if (scaler === undefined) return [];
-    return Object.values((scaler.getSnapshot() as { context: { workers: Record<string, WorkerSlot> } }).context.workers);
+    return Object.values(
+      (scaler.getSnapshot() as { context: { workers: Record<string, WorkerSlot> } }).context.workers,
+    );
   }
 
   #refsOfType(scriptType: string): AnyActorRef[] {
@@ -704,17 +755,20 @@ export class WorkerLifecycleManager {
 
   /** Waits until each named worker is up; rejects when one is in `failed` (or `stopped` after a start). */
   async #awaitUp(names: readonly string[]): Promise<void> {
-    await this.#settle(() => {
-      for (const name of names) {
-        const ref = this.#workerRefs().get(name);
-        if (ref === undefined) continue;
-        const snapshot = snapshotOf(ref);
-        const state = workerStateOf(snapshot);
-        if (state === 'failed') throw new WorkerStartFailedError(name, snapshot.context.reason ?? 'failed');
-        if (!UP_STATES.has(state)) return false;
-      }
-      return true;
-    }, `workers up: ${names.join(', ')}`);
+    await this.#settle(
+      () => {
+        for (const name of names) {
+          const ref = this.#workerRefs().get(name);
+          if (ref === undefined) continue;
+          const snapshot = snapshotOf(ref);
+          const state = workerStateOf(snapshot);
+          if (state === 'failed') throw new WorkerStartFailedError(name, snapshot.context.reason ?? 'failed');
+          if (!UP_STATES.has(state)) return false;
+        }
+        return true;
+      },
+      `workers up: ${names.join(', ')}`,
+    );
   }
 
   /**
@@ -781,6 +835,10 @@ export class WorkerLifecycleManager {
     this.#logger.error({ context, err: { message: error.message, name: error.name } }, 'lifecycle error');
     this.#events.emit('lifecycle:error', { context, error });
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function snapshotOf(ref: AnyActorRef): WorkerSnapshot {

@@ -3,7 +3,7 @@
  * `logger.child({ worker, scriptType })`. Field names are fixed here, and so is what never gets logged:
  * fields named like secrets are censored by path, and every known secret value is scrubbed from each line.
  */
-import { type Logger, type LoggerOptions, type DestinationStream, pino } from 'pino';
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import type { LogLevel } from '../config/config-types.js';
 import { prettyDestination } from './pretty.js';
 import { REDACTED, Redactor, SECRET_FIELD_NAMES } from './redact.js';

@@ -17,7 +17,9 @@ export function formatPrettyLine(line: string): string {
     return line.endsWith('\n') ? line : `${line}\n`;
   }
   const time = typeof record.time === 'string' ? record.time.slice(11, 23) : '';
-  const level = String(record.level ?? '').toUpperCase().padEnd(LEVEL_WIDTH);
+  const level = String(record.level ?? '')
+    .toUpperCase()
+    .padEnd(LEVEL_WIDTH);
   const fields = Object.entries(record)
     .filter(([key]) => !HIDDEN_FIELDS.has(key))
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);

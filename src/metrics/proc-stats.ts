@@ -35,7 +35,10 @@ export function parseProcStat(text: string): ProcEntry | undefined {
   if (close < 0) return undefined;
   const pid = Number.parseInt(text, 10);
   // Field n of proc(5) is at index n - 3 once pid and comm are cut off.
-  const fields = text.slice(close + 2).trim().split(/\s+/);
+  const fields = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   const field = (n: number): number => Number(fields[n - 3]);
   const entry = {
     pid,

@@ -40,7 +40,8 @@ function stateLabel(state: GraphState): string {
 
 function writeState(state: GraphState, indent: string, lines: string[]): void {
   if (state.children.length === 0) {
-    lines.push(`${indent}${quote(state.id)} [label=${stateLabel(state)}];`);
+    const final = state.type === 'final' ? ', peripheries=2' : '';
+    lines.push(`${indent}${quote(state.id)} [label=${stateLabel(state)}${final}];`);
     return;
   }
   lines.push(`${indent}subgraph ${quote(clusterOf(state))} {`);

@@ -13,9 +13,9 @@ function mermaidId(graph: MachineGraph, stateId: string): string {
 /** Transitions declared on the machine itself apply in every state: drawn from a pseudo-state. */
 const ANY_STATE = 'any_state';
 
-/** Characters Mermaid would read as syntax in a label or note. */
+/** `;` ends a Mermaid statement and `#` starts an entity code: write both as entity codes. */
 function escapeText(text: string): string {
-  return text.replace(/[:;#{}]/g, (char) => `#${char.charCodeAt(0)};`);
+  return text.replace(/[;#]/g, (char) => `#${char.charCodeAt(0)};`);
 }
 
 const NOTE_WIDTH = 60;

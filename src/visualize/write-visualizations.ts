@@ -3,8 +3,9 @@
  * in `@viz-js/viz`) for every machine exported as `<name>Machine` from `machines/*.machine.ts`. The output is
  * deterministic, so `check` can compare it byte for byte and name the stale files.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+
 import { existsSync, mkdirSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type AnyStateMachine, StateMachine } from 'xstate';
@@ -17,6 +18,8 @@ export interface WriteVisualizationsOptions {
   check?: boolean;
   /** The package root (holding `machines/` and `visualizations/`). @defaultValue found from this file */
   rootDir?: string;
+  /** Where to write. @defaultValue `<rootDir>/visualizations` */
+  outDir?: string;
   /** Where progress and problems go. @defaultValue console.log / console.error */
   log?: (line: string) => void;
   error?: (line: string) => void;
@@ -73,7 +76,7 @@ export async function generateVisualizations(options: WriteVisualizationsOptions
   const rootDir = options.rootDir ?? findRootDir();
   const log = options.log ?? ((line: string) => console.log(line));
   const error = options.error ?? ((line: string) => console.error(line));
-  const outDir = join(rootDir, 'visualizations');
+  const outDir = options.outDir ?? join(rootDir, 'visualizations');
   const files: string[] = [];
   const stale: string[] = [];
 
@@ -81,7 +84,9 @@ export async function generateVisualizations(options: WriteVisualizationsOptions
   for (const file of await machineModules(rootDir)) {
     const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     const machines = Object.entries(module)
-      .filter((entry): entry is [string, AnyStateMachine] => entry[0].endsWith('Machine') && entry[1] instanceof StateMachine)
+      .filter(
+        (entry): entry is [string, AnyStateMachine] => entry[0].endsWith('Machine') && entry[1] instanceof StateMachine,
+      )
       .sort(([a], [b]) => a.localeCompare(b));
     for (const [exportName, machine] of machines) {
       const graph = toMachineGraph(machine);

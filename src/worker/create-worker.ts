@@ -214,10 +214,7 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
   });
 
   const ready = Promise.all([jobs.waitUntilReady(), control.waitUntilReady()]).then(() => {
-    logger?.info(
-      { workerId, scriptType, redis: resolved.display, readyMs: Math.round(performance.now() - startedAt) },
-      'worker ready',
-    );
+    logger?.info({ redis: resolved.display, readyMs: Math.round(performance.now() - startedAt) }, 'worker ready');
   });
   ready.catch(() => {});
 
@@ -258,9 +255,11 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
       { activeJobs: stats.activeJobs, shutdownTimeoutMs },
       'active jobs did not finish in time: killing them',
     );
-    const force = jobs.close(true);
     for (const controller of running.values()) controller.abort(new ShuttingDown('worker shutting down'));
-    await force;
+    // Not awaited: BullMQ's pending graceful close waits for the jobs we just left unsettled (on purpose, see
+    // processJob), so it never resolves. Dropping the connections instead stops their lock renewals.
+    jobs.close(true).catch(() => {});
+    await jobs.disconnect();
   };
 
   if (options.handleSignals ?? true) {

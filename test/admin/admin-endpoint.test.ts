@@ -4,6 +4,7 @@
  */
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type DaemonUnderTest, startDaemon } from '../cli/daemon-process.js';
 import { parsePrometheusText } from './prometheus-text.js';
@@ -100,6 +101,28 @@ describe('admin endpoint authentication', () => {
   });
 });
 
+describe('admin endpoint under fuzzed worker names (issue 8 item 7)', () => {
+  it('answers 400 or 404 for any name (separators, dots, spaces, unicode, 1 KB), never an error or a crash', async () => {
+    const names = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.string({ unit: 'grapheme', maxLength: 20 }),
+      fc.constantFrom('..', '.', 'a/b', 'a\\b', ' x ', 'x'.repeat(1024), '%2e%2e', 'python_worker_0/../x', '\u0000'),
+    );
+    await fc.assert(
+      fc.asyncProperty(names, fc.constantFrom('restart', 'stop', 'logs'), async (name, action) => {
+        fc.pre(!['python_worker_0', 'python_worker_1'].includes(name) && name !== '');
+        const response = await call(action === 'logs' ? 'GET' : 'POST', `/${action}/${encodeURIComponent(name)}`, {
+          token: daemon.token,
+        });
+        expect([400, 404]).toContain(response.status);
+      }),
+      { numRuns: 60 },
+    );
+
+    expect((await call('GET', '/healthz')).status).toBe(200);
+  });
+});
+
 describe('admin endpoint binding', () => {
   it('listens on 127.0.0.1 by default and cannot be reached on the machine’s other addresses', async () => {
     const others = Object.values(networkInterfaces())
@@ -142,7 +165,9 @@ describe('GET /metrics', () => {
     expect(families.get('hero_workers')?.samples).toEqual([
       { name: 'hero_workers', labels: { script_type: 'python', state: 'running' }, value: 1 },
     ]);
-    expect(families.get('hero_queue_depth')?.samples.find((sample) => sample.labels.state === 'waiting')?.value).toBe(0);
+    expect(families.get('hero_queue_depth')?.samples.find((sample) => sample.labels.state === 'waiting')?.value).toBe(
+      0,
+    );
     expect(families.get('hero_worker_resident_memory_bytes')?.samples[0]?.value).toBeGreaterThan(1024 * 1024);
   });
 });

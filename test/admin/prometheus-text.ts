@@ -72,9 +72,10 @@ export function parsePrometheusText(text: string): Map<string, PromFamily> {
     const match = SAMPLE.exec(line);
     if (match === null) throw new Error(`not a sample line: ${line}`);
     const [, name, , labelText, valueText] = match as unknown as [string, string, string, string | undefined, string];
-    const base = [name, ...SUFFIXES.filter((suffix) => name.endsWith(suffix)).map((suffix) => name.slice(0, -suffix.length))].find(
-      (candidate) => families.has(candidate),
-    );
+    const base = [
+      name,
+      ...SUFFIXES.filter((suffix) => name.endsWith(suffix)).map((suffix) => name.slice(0, -suffix.length)),
+    ].find((candidate) => families.has(candidate));
     if (base === undefined) throw new Error(`sample of an undeclared metric: ${line}`);
     family(base).samples.push({ name, labels: parseLabels(labelText ?? '', line), value: parseValue(valueText, line) });
   }

@@ -40,7 +40,12 @@ function report(workers: { name: string; state: string; memoryBytes?: number }[]
 describe('SupervisorMetrics', () => {
   it('renders every promised family as valid Prometheus text', async () => {
     const metrics = new SupervisorMetrics();
-    metrics.update(report([{ name: 'python_worker_0', state: 'running' }, { name: 'python_worker_1', state: 'idle' }]));
+    metrics.update(
+      report([
+        { name: 'python_worker_0', state: 'running' },
+        { name: 'python_worker_1', state: 'idle' },
+      ]),
+    );
     metrics.recordRestart('python', 'python_worker_0');
     metrics.recordGiveUp('python', 'python_worker_1');
     metrics.observePing('python', 'ok', 0.004);
@@ -49,7 +54,9 @@ describe('SupervisorMetrics', () => {
 
     const families = parsePrometheusText(await metrics.render());
 
-    expect([...families.keys()].filter((name) => name.startsWith('hero_') && !name.startsWith('hero_supervisor_')).sort()).toEqual([
+    expect(
+      [...families.keys()].filter((name) => name.startsWith('hero_') && !name.startsWith('hero_supervisor_')).sort(),
+    ).toEqual([
       'hero_jobs_total',
       'hero_ping_latency_seconds',
       'hero_queue_depth',
@@ -63,20 +70,36 @@ describe('SupervisorMetrics', () => {
       { name: 'hero_workers', labels: { script_type: 'python', state: 'running' }, value: 1 },
       { name: 'hero_workers', labels: { script_type: 'python', state: 'idle' }, value: 1 },
     ]);
-    expect(families.get('hero_queue_depth')?.samples.find((sample) => sample.labels.state === 'waiting')?.value).toBe(7);
+    expect(families.get('hero_queue_depth')?.samples.find((sample) => sample.labels.state === 'waiting')?.value).toBe(
+      7,
+    );
     expect(families.get('hero_ping_latency_seconds')?.type).toBe('histogram');
-    expect(families.get('hero_jobs_total')?.samples.map((sample) => sample.labels.outcome).sort()).toEqual(['completed', 'failed']);
+    expect(
+      families
+        .get('hero_jobs_total')
+        ?.samples.map((sample) => sample.labels.outcome)
+        .sort(),
+    ).toEqual(['completed', 'failed']);
   });
 
   it('drops the series of a worker that is gone', async () => {
     const metrics = new SupervisorMetrics({ processMetrics: false });
-    metrics.update(report([{ name: 'python_worker_0', state: 'running' }, { name: 'python_worker_1', state: 'running' }]));
+    metrics.update(
+      report([
+        { name: 'python_worker_0', state: 'running' },
+        { name: 'python_worker_1', state: 'running' },
+      ]),
+    );
     metrics.update(report([{ name: 'python_worker_0', state: 'running', memoryBytes: 2048 }]));
 
     const memory = parsePrometheusText(await metrics.render()).get('hero_worker_resident_memory_bytes')?.samples;
 
     expect(memory).toEqual([
-      { name: 'hero_worker_resident_memory_bytes', labels: { script_type: 'python', worker: 'python_worker_0' }, value: 2048 },
+      {
+        name: 'hero_worker_resident_memory_bytes',
+        labels: { script_type: 'python', worker: 'python_worker_0' },
+        value: 2048,
+      },
     ]);
   });
 

@@ -3,11 +3,11 @@
  * (embedded backend, the run's Redis, real hero-worker workers), and one-shot CLI runs with captured output.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { findFreePort } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -24,7 +24,11 @@ export interface CliResult {
 }
 
 /** Runs `hero-supervisor <args>` to completion. HERO_* variables of the test process are not inherited. */
-export function runCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -80,7 +84,10 @@ export interface DaemonConfigInput {
   waitUntilRunning?: boolean;
 }
 
-export async function startDaemon(input: DaemonConfigInput, env: Record<string, string> = {}): Promise<DaemonUnderTest> {
+export async function startDaemon(
+  input: DaemonConfigInput,
+  env: Record<string, string> = {},
+): Promise<DaemonUnderTest> {
   assertBuilt();
   const dir = await mkdtemp(join(tmpdir(), 'hero-cli-'));
   const port = await findFreePort();

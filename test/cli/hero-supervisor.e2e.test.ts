@@ -9,7 +9,8 @@ import { waitFor } from '../helpers/wait-for.js';
 import { type DaemonUnderTest, isAlive, runCli, startDaemon } from './daemon-process.js';
 
 let daemon: DaemonUnderTest;
-const control = (...args: string[]) => runCli([...args, '--endpoint', daemon.endpoint], { HERO_ADMIN_TOKEN: daemon.token });
+const control = (...args: string[]) =>
+  runCli([...args, '--endpoint', daemon.endpoint], { HERO_ADMIN_TOKEN: daemon.token });
 
 async function status(): Promise<StatusReport> {
   const result = await control('status', '--json');
@@ -17,7 +18,8 @@ async function status(): Promise<StatusReport> {
   return JSON.parse(result.stdout) as StatusReport;
 }
 
-const up = (report: StatusReport) => report.workers.filter((worker) => ['running', 'idle', 'pinging'].includes(worker.state));
+const up = (report: StatusReport) =>
+  report.workers.filter((worker) => ['running', 'idle', 'pinging'].includes(worker.state));
 
 beforeAll(async () => {
   daemon = await startDaemon({ redisUrl: inject('redisUrl') });
@@ -48,7 +50,12 @@ describe('hero-supervisor status', () => {
       expect(worker.uptimeMs).toBeGreaterThanOrEqual(0);
     }
     expect(report.scriptTypes).toEqual([
-      expect.objectContaining({ name: 'python', min: 2, max: 4, queue: { waiting: 0, prioritized: 0, delayed: 0, active: 0 } }),
+      expect.objectContaining({
+        name: 'python',
+        min: 2,
+        max: 4,
+        queue: { waiting: 0, prioritized: 0, delayed: 0, active: 0 },
+      }),
     ]);
     expect(report.daemon.backend).toBe('embedded');
   });
@@ -137,7 +144,9 @@ describe('hero-supervisor exit codes', () => {
     const result = await control('scale', 'python', 'many');
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("error: command-argument value 'many' is invalid for argument 'n'. expected a non-negative integer.");
+    expect(result.stderr).toContain(
+      "error: command-argument value 'many' is invalid for argument 'n'. expected a non-negative integer.",
+    );
   });
 
   it('exits 4 with a wrong token', async () => {
@@ -153,13 +162,18 @@ describe('hero-supervisor exit codes', () => {
     const result = await runCli(['status', '--endpoint', `http://127.0.0.1:${port}`], { HERO_ADMIN_TOKEN: 'x' });
 
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain(`Cannot reach the hero-supervisor daemon at http://127.0.0.1:${port} (ECONNREFUSED).`);
+    expect(result.stderr).toContain(
+      `Cannot reach the hero-supervisor daemon at http://127.0.0.1:${port} (ECONNREFUSED).`,
+    );
   });
 });
 
 describe('hero-supervisor run', () => {
   it('shuts down on SIGTERM with exit 0 and leaves no worker running', async () => {
-    const second = await startDaemon({ redisUrl: inject('redisUrl'), python: '{ binary: hero-worker, min: 1, max: 1 }' });
+    const second = await startDaemon({
+      redisUrl: inject('redisUrl'),
+      python: '{ binary: hero-worker, min: 1, max: 1 }',
+    });
     const pids = (
       JSON.parse((await runCli(['status', '--json', '-c', second.configPath])).stdout) as StatusReport
     ).workers.map((worker) => worker.pid as number);

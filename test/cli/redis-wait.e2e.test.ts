@@ -44,6 +44,8 @@ describe('hero-supervisor run without Redis', () => {
     expect(status.code).toBe(3);
     expect(running.stderr()).not.toMatch(/"msg":"service spawned"[\s\S]*redis is reachable/);
     const after = await runCli(['status', '--json', '-c', running.configPath]);
-    expect((JSON.parse(after.stdout) as { workers: { state: string }[] }).workers.map((worker) => worker.state)).toEqual(['running']);
+    expect(
+      (JSON.parse(after.stdout) as { workers: { state: string }[] }).workers.map((worker) => worker.state),
+    ).toEqual(['running']);
   });
 });

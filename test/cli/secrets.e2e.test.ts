@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { cleanEnv, CLI, type DaemonUnderTest, runCli, startDaemon } from './daemon-process.js';
+import { CLI, cleanEnv, type DaemonUnderTest, runCli, startDaemon } from './daemon-process.js';
 
 const REDIS_PASSWORD = 'acl-password-7f3e9c1d';
 const API_KEY = 'api-key-b81d4c22e6';
@@ -27,8 +27,26 @@ beforeAll(async () => {
   // A private Redis that only lets the ACL user `hero` in, with a password.
   redis = spawn(
     'redis-server',
-    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--user', 'default', 'off',
-      '--user', 'hero', 'on', `>${REDIS_PASSWORD}`, '~*', '&*', '+@all'],
+    [
+      '--port',
+      String(redisPort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--user',
+      'default',
+      'off',
+      '--user',
+      'hero',
+      'on',
+      `>${REDIS_PASSWORD}`,
+      '~*',
+      '&*',
+      '+@all',
+    ],
     { stdio: 'ignore' },
   );
   const { Socket } = await import('node:net');
@@ -62,7 +80,10 @@ afterAll(async () => {
 
 describe('a Redis with an ACL user and a password', () => {
   it('is used by the supervisor and its workers', async () => {
-    const result = await runCli(['status', '--json', '-c', daemon.configPath], { REDIS_PASSWORD, WORKER_API_KEY: API_KEY });
+    const result = await runCli(['status', '--json', '-c', daemon.configPath], {
+      REDIS_PASSWORD,
+      WORKER_API_KEY: API_KEY,
+    });
     captured.push(result.stdout, result.stderr);
 
     expect(result.code).toBe(0);
@@ -110,14 +131,19 @@ describe('secrets', () => {
       `redis: { url: "redis://hero:${wrong}@127.0.0.1:${redisPort}" }\nprocessManager: { type: embedded, stateFile: "${join(dir, 'c.json')}" }\n` +
         `scriptTypes: { python: { binary: hero-worker } }\nadmin: { port: ${port}, token: 0123456789abcdef0123 }\n`,
     );
-    const child = spawn(process.execPath, [CLI, 'run', '-c', join(dir, 'wrong.yaml')], { env: cleanEnv({}), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', '-c', join(dir, 'wrong.yaml')], {
+      env: cleanEnv({}),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk;
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-    await waitFor(() => stderr.includes('redis still unreachable; retrying'), { description: 'a retry after the first failure' });
+    await waitFor(() => stderr.includes('redis still unreachable; retrying'), {
+      description: 'a retry after the first failure',
+    });
     child.kill('SIGTERM');
 
     expect(await exited).toBe(0);

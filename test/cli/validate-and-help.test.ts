@@ -30,7 +30,10 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hero-validate-'));
   await writeFile(join(dir, 'good.yaml'), 'scriptTypes: { python: { binary: hero-worker, min: 1, max: 3 } }\n');
-  await writeFile(join(dir, 'bad.yaml'), 'scriptTypes: { python: { binary: hero-worker, mxa: 3 } }\nlogging: { level: loud }\n');
+  await writeFile(
+    join(dir, 'bad.yaml'),
+    'scriptTypes: { python: { binary: hero-worker, mxa: 3 } }\nlogging: { level: loud }\n',
+  );
 });
 
 afterAll(async () => {

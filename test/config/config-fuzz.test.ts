@@ -3,21 +3,75 @@
  * config or a ConfigError whose every line names a path; never another exception, never a crash.
  */
 import fc from 'fast-check';
-import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load-config.js';
 import { ConfigError } from '../../src/errors.js';
 
 const KEYS = [
-  'redis', 'url', 'password', 'passwordEnv', 'tls', 'processManager', 'type', 'embedded', 'zinit', 'socketPath',
-  'scriptTypes', 'python', 'binary', 'args', 'env', 'min', 'max', 'autoscale', 'enabled', 'services', 'command',
-  'after', 'dependencies', 'health', 'idleTimeoutMs', 'restartPolicy', 'logging', 'level', 'admin', 'port', 'token',
-  'value', 'fromEnv', 'secret', '__proto__', 'constructor', 'a.b', '../x', 'ünï', '',
+  'redis',
+  'url',
+  'password',
+  'passwordEnv',
+  'tls',
+  'processManager',
+  'type',
+  'embedded',
+  'zinit',
+  'socketPath',
+  'scriptTypes',
+  'python',
+  'binary',
+  'args',
+  'env',
+  'min',
+  'max',
+  'autoscale',
+  'enabled',
+  'services',
+  'command',
+  'after',
+  'dependencies',
+  'health',
+  'idleTimeoutMs',
+  'restartPolicy',
+  'logging',
+  'level',
+  'admin',
+  'port',
+  'token',
+  'value',
+  'fromEnv',
+  'secret',
+  '__proto__',
+  'constructor',
+  'a.b',
+  '../x',
+  'ünï',
+  '',
 ];
 
 /** Values that look like config, plus hostile ones: huge numbers, NaN-ish strings, deep nesting, ${} references. */
 const leaf = fc.oneof(
-  fc.constantFrom(0, -1, 1, 1.5, 2 ** 53, Number.MAX_VALUE, '10m', '30s', 'x', '', '${HOME}', '${NOPE}', '$${', null, true),
+  fc.constantFrom(
+    0,
+    -1,
+    1,
+    1.5,
+    2 ** 53,
+    Number.MAX_VALUE,
+    '10m',
+    '30s',
+    'x',
+    '',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` reference, the config file's syntax
+    '${HOME}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` reference, the config file's syntax
+    '${NOPE}',
+    '$${',
+    null,
+    true,
+  ),
   fc.string(),
   fc.integer(),
   fc.double(),
@@ -45,7 +99,13 @@ describe('parseConfig under fuzzing', () => {
 
   it('returns a config or throws a ConfigError for any YAML text', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), configLike.map((value) => stringify(value))), (text) => check(text)),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          configLike.map((value) => stringify(value)),
+        ),
+        (text) => check(text),
+      ),
       { numRuns: 500 },
     );
   });

@@ -104,7 +104,9 @@ const BAD_CONFIGS: { name: string; yaml: string; env?: Record<string, string>; m
   {
     name: 'an env value that is neither a string nor an entry',
     yaml: 'scriptTypes: { python: { binary: hero-worker, env: { A: 3 } } }',
-    messages: ['scriptTypes.python.env.A: expected a string, or an object `{ value | fromEnv, secret }`, got 3 (number)'],
+    messages: [
+      'scriptTypes.python.env.A: expected a string, or an object `{ value | fromEnv, secret }`, got 3 (number)',
+    ],
   },
   {
     name: 'an env entry with both value and fromEnv',
@@ -114,12 +116,17 @@ const BAD_CONFIGS: { name: string; yaml: string; env?: Record<string, string>; m
   {
     name: 'an env entry read from an unset variable',
     yaml: 'scriptTypes: { python: { binary: hero-worker, env: { API_KEY: { fromEnv: API_KEY, secret: true } } } }',
-    messages: ['scriptTypes.python.env.API_KEY.fromEnv: environment variable API_KEY is not set; set it before starting the supervisor'],
+    messages: [
+      'scriptTypes.python.env.API_KEY.fromEnv: environment variable API_KEY is not set; set it before starting the supervisor',
+    ],
   },
   {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` reference, the config file's syntax
     name: 'an unset ${VAR}',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` reference, the config file's syntax
     yaml: 'redis: { password: "${REDIS_PASSWORD}" }',
     messages: [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` reference, the config file's syntax
       'redis.password: environment variable REDIS_PASSWORD is not set (referenced as `${REDIS_PASSWORD}`); set it, or give a fallback: `${REDIS_PASSWORD:-value}`',
     ],
   },
@@ -141,7 +148,9 @@ const BAD_CONFIGS: { name: string; yaml: string; env?: Record<string, string>; m
   {
     name: 'a YAML syntax error',
     yaml: 'redis: [',
-    messages: [': YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 1, column 9'],
+    messages: [
+      ': YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 1, column 9',
+    ],
   },
   {
     name: 'a duplicate key',
@@ -151,9 +160,12 @@ const BAD_CONFIGS: { name: string; yaml: string; env?: Record<string, string>; m
 ];
 
 describe('parseConfig', () => {
-  it.each(BAD_CONFIGS.filter((entry) => entry.messages.length > 0))('rejects $name with the exact message', ({ yaml, env, messages }) => {
-    expect(issuesOf(yaml, env)).toEqual(messages);
-  });
+  it.each(BAD_CONFIGS.filter((entry) => entry.messages.length > 0))(
+    'rejects $name with the exact message',
+    ({ yaml, env, messages }) => {
+      expect(issuesOf(yaml, env)).toEqual(messages);
+    },
+  );
 
   it('compares durations after normalizing them (60s base above a 1s cap)', () => {
     expect(issuesOf('restartPolicy: { backoffBaseMs: 60000, backoffMaxMs: 1000 }')).toEqual([
@@ -229,7 +241,9 @@ scriptTypes: { python: { binary: hero-worker, env: { KEY: { value: 99, secret: t
   });
 
   it('normalizes duration strings to milliseconds', () => {
-    const config = parseConfig('health: { idleTimeoutMs: 10m, pingTimeoutMs: 1.5s, pingIntervalMs: 250ms }', { env: {} });
+    const config = parseConfig('health: { idleTimeoutMs: 10m, pingTimeoutMs: 1.5s, pingIntervalMs: 250ms }', {
+      env: {},
+    });
 
     expect(config.health).toMatchObject({ idleTimeoutMs: 600_000, pingTimeoutMs: 1_500, pingIntervalMs: 250 });
   });
@@ -240,6 +254,7 @@ scriptTypes: { python: { binary: hero-worker, env: { KEY: { value: 99, secret: t
     expect([config.scriptTypes.a?.max, config.scriptTypes.b?.max]).toEqual([3, 1]);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` reference, the config file's syntax
   it('resolves ${VAR}, ${VAR:-fallback}, $${ escapes, fromEnv and passwordEnv from the given environment', () => {
     const config = parseConfig(
       `
@@ -261,6 +276,7 @@ admin: { token: "\${ADMIN_TOKEN}" }
       username: 'worker',
       password: 'redis-secret-1',
     });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` reference, the config file's syntax
     expect(config.scriptTypes.python?.env).toEqual({ PLAIN: 'price: ${cost}', API_KEY: 'api-secret-2' });
     expect(config.scriptTypes.python?.secretEnv).toEqual(['API_KEY']);
     expect(config.admin.token).toBe('admin-secret-3-long-enough');
@@ -301,7 +317,9 @@ describe('loadConfig', () => {
   });
 
   it('names the file when it does not exist', async () => {
-    await expect(loadConfig(join(dir, 'missing.yaml'))).rejects.toThrow(`Cannot read config file ${join(dir, 'missing.yaml')}: no such file.`);
+    await expect(loadConfig(join(dir, 'missing.yaml'))).rejects.toThrow(
+      `Cannot read config file ${join(dir, 'missing.yaml')}: no such file.`,
+    );
   });
 
   it('names the file in the error of an invalid config', async () => {

@@ -47,7 +47,9 @@ describe('Redactor', () => {
 
   it('never lets a secret through, whatever text surrounds it', () => {
     // Secrets sharing characters with the marker itself could be re-formed from it: keep them apart.
-    const secrets = fc.string({ minLength: 4 }).filter((secret) => !/[[\]REDACT\u0000]/.test(secret));
+    const secrets = fc
+      .string({ minLength: 4 })
+      .filter((secret) => !/[[\]REDACT]/.test(secret) && !secret.includes('\u0000'));
     fc.assert(
       fc.property(secrets, fc.string(), fc.string(), (secret, before, after) => {
         const redacted = new Redactor([secret]).redact(`${before}${secret}${after}`);
@@ -61,7 +63,9 @@ describe('Redactor', () => {
 
 describe('redactUrl', () => {
   it('hides the password of a connection URL and keeps the rest', () => {
-    expect(redactUrl('redis://worker:s3cret@redis.example:6380/2')).toBe(`redis://worker:${REDACTED}@redis.example:6380/2`);
+    expect(redactUrl('redis://worker:s3cret@redis.example:6380/2')).toBe(
+      `redis://worker:${REDACTED}@redis.example:6380/2`,
+    );
   });
 
   it('leaves a URL without password unchanged', () => {
@@ -73,7 +77,11 @@ describe('the root logger', () => {
   it('keeps every secret of a config out of its output', () => {
     const config = parseConfig(SECRET_CONFIG, { env: {} });
     const { stream, text } = capture();
-    const logger = createRootLogger({ destination: stream, redactor: new Redactor(configSecrets(config)), level: 'debug' });
+    const logger = createRootLogger({
+      destination: stream,
+      redactor: new Redactor(configSecrets(config)),
+      level: 'debug',
+    });
 
     logger.info({ config }, 'config loaded');
     logger.info({ redisUrl: config.redis.url }, `connecting to ${config.redis.url}`);
@@ -104,7 +112,9 @@ describe('the root logger', () => {
 
   it('writes the fixed field names: level as a label, time, msg', () => {
     const { stream, text } = capture();
-    createRootLogger({ destination: stream }).child({ worker: 'w', scriptType: 'python' }).info({ pid: 1 }, 'worker started');
+    createRootLogger({ destination: stream })
+      .child({ worker: 'w', scriptType: 'python' })
+      .info({ pid: 1 }, 'worker started');
 
     expect(Object.keys(JSON.parse(text()) as object)).toEqual(['level', 'time', 'worker', 'scriptType', 'pid', 'msg']);
   });
@@ -113,6 +123,6 @@ describe('the root logger', () => {
     const { stream, text } = capture();
     createRootLogger({ destination: stream, pretty: true }).info({ worker: 'w1', pid: 3 }, 'worker started');
 
-    expect(text()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  worker started worker=w1 pid=3\n$/);
+    expect(text()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}worker started worker=w1 pid=3\n$/);
   });
 });

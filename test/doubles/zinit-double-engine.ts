@@ -184,6 +184,11 @@ export class ZinitDoubleEngine {
     return { after, name: service.name, pid: service.pid, state: service.state, target: service.target };
   }
 
+  /** True while the service's watch loop runs, including Zinit's 2 s post-exit sleep (a `start` is then delayed). */
+  isScheduled(name: string): boolean {
+    return this.services.get(name)?.scheduled ?? false;
+  }
+
   /** The real pid of a service's current process (0 when none), for tests. */
   pidOf(name: string): number {
     return this.services.get(name)?.pid ?? 0;

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../helpers/wait-for.js';
 import { assertRedisServerInstalled, findFreePort } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -4,7 +4,7 @@
  * `HERO_FAULT_SCALE=10 npx vitest run test/faults` runs every scenario ten times bigger.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
@@ -14,6 +14,7 @@ import type { WorkerLifecycleManager } from '../../src/lifecycle/worker-lifecycl
 import { WorkerLifecycleManagerBuilder } from '../../src/lifecycle/worker-lifecycle-manager-builder.js';
 import type { ProcessManager } from '../../src/process/process-manager.js';
 import { isProcessAlive } from '../helpers/process-alive.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 /** Multiplier of every count in the suite (jobs, kills, workers, fuzz runs). @defaultValue 1 */
 export function faultScale(): number {
@@ -151,12 +152,7 @@ export function spawnHeroWorker(options: HeroWorkerOptions): HeroWorkerProcess {
  * A WorkerConfig running the built hero-worker for `scriptType` (`{workerId}` and `{redisUrl}` filled per instance).
  * `interpreter` is hero-worker's `--interpreter` (e.g. `sh` for cheap scripts under load).
  */
-export function heroWorkerConfig(
-  name: string,
-  scriptType: string,
-  prefix: string,
-  interpreter?: string,
-): WorkerConfig {
+export function heroWorkerConfig(name: string, scriptType: string, prefix: string, interpreter?: string): WorkerConfig {
   return new WorkerConfig(name, process.execPath, scriptType).withArgs([
     HERO_WORKER,
     '--script-type',
@@ -209,4 +205,72 @@ export function buildFleet(options: FleetOptions): WorkerLifecycleManager {
     builder.addWorker(template.copyAs(`${options.scriptType}_worker_${index}`));
   }
   return builder.build();
+}
+
+/** A `hero-supervisor run -c <config>` process started by a fault test. */
+export interface DaemonProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly exited: Promise<number | null>;
+  stderr(): string;
+  /** Resolves once it logged "supervisor running"; rejects (with its stderr) if it exits first. */
+  running(timeoutMs?: number): Promise<void>;
+  /** Sends `signal` (SIGTERM by default) and resolves with the exit code once it is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts the built daemon on `configPath` with a clean environment (no HERO_* or REDIS_URL of the test run). */
+export function spawnDaemon(configPath: string, env: Record<string, string> = {}): DaemonProcess {
+  const clean: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('HERO_') && key !== 'REDIS_URL') clean[key] = value;
+  }
+  const child = spawn(process.execPath, [HERO_SUPERVISOR, 'run', '-c', configPath], {
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    pid: child.pid ?? 0,
+    exited,
+    stderr: () => stderr,
+    running: async (timeoutMs = 30_000) => {
+      await waitFor(
+        () => {
+          if (child.exitCode !== null || child.signalCode !== null) {
+            throw new Error(`the daemon exited (${child.exitCode ?? child.signalCode}) before running:\n${stderr}`);
+          }
+          return stderr.includes('"msg":"supervisor running"');
+        },
+        { timeoutMs, description: 'the daemon to log "supervisor running"' },
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n--- daemon stderr ---\n${stderr.slice(-4000)}`);
+      });
+    },
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Pids of live processes whose argv contains every one of `needles` (read from /proc: Linux only). */
+export function processesMatching(...needles: string[]): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (needles.every((needle) => argv.includes(needle)) && isProcessAlive(Number(entry))) pids.push(Number(entry));
+    } catch {
+      // Gone while listing.
+    }
+  }
+  return pids;
 }

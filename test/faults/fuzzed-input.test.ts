@@ -69,6 +69,7 @@ const shellHostileArg = fc.oneof(
     '',
     ' ',
     '$HOME',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell expansion is the point of the test
     '${HOME}',
     '$(id)',
     '`id`',
@@ -91,9 +92,14 @@ const shellHostileArg = fc.oneof(
     '--flag=value',
     '-',
   ),
-  fc.array(fc.constantFrom('$', '(', ')', '`', ';', '&', '|', '>', '<', '*', '"', "'", '\\', ' ', '\n', 'x', '{', '}'), {
-    maxLength: 12,
-  }).map((parts) => parts.join('')),
+  fc
+    .array(
+      fc.constantFrom('$', '(', ')', '`', ';', '&', '|', '>', '<', '*', '"', "'", '\\', ' ', '\n', 'x', '{', '}'),
+      {
+        maxLength: 12,
+      },
+    )
+    .map((parts) => parts.join('')),
 );
 
 /** The same, without NUL (no OS can pass NUL in argv or env; NUL is refused by validation, checked separately). */
@@ -206,9 +212,13 @@ describe('scenario 7: fuzzed argv and env', () => {
     let refused = 0;
     fc.assert(
       fc.property(
-        fc.dictionary(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('A=B', '1X', 'PATH', 'X Y', '')), literalArg, {
-          maxKeys: 4,
-        }),
+        fc.dictionary(
+          fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('A=B', '1X', 'PATH', 'X Y', '')),
+          literalArg,
+          {
+            maxKeys: 4,
+          },
+        ),
         (env) => {
           const valid = Object.keys(env).every((key) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(key));
           try {
@@ -333,9 +343,28 @@ describe('scenario 7: fuzzed configs', () => {
     let refused = 0;
     const yamlish = fc.oneof(
       fc.string({ unit: 'grapheme', maxLength: 200 }),
-      fc.array(fc.constantFrom('redis:', '  url: x', 'scriptTypes:', '  a/b:', '    max: -1', '&a [*a, *a]', '- *a', '{{', '!!binary AAAA', '? ', ': :', '\t', '"unterminated'), {
-        maxLength: 10,
-      }).map((lines) => lines.join('\n')),
+      fc
+        .array(
+          fc.constantFrom(
+            'redis:',
+            '  url: x',
+            'scriptTypes:',
+            '  a/b:',
+            '    max: -1',
+            '&a [*a, *a]',
+            '- *a',
+            '{{',
+            '!!binary AAAA',
+            '? ',
+            ': :',
+            '\t',
+            '"unterminated',
+          ),
+          {
+            maxLength: 10,
+          },
+        )
+        .map((lines) => lines.join('\n')),
     );
     fc.assert(
       fc.property(yamlish, (text) => {
@@ -363,7 +392,10 @@ describe('scenario 7: fuzzed job payloads', () => {
       fc.property(
         fc.oneof(fc.constantFrom(...Object.values(ScriptType)), fc.string(), fc.anything()),
         fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.anything()),
-        fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 8 })), fc.anything()),
+        fc.oneof(
+          fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 8 })),
+          fc.anything(),
+        ),
         fc.oneof(fc.integer(), fc.double(), fc.anything()),
         (scriptType, script, env, timeout) => {
           try {
@@ -508,7 +540,9 @@ describe('scenario 7: fuzzed job payloads', () => {
         .timeout(10_000)
         .build();
 
-      const error = await supervisor.runJobAndAwaitResult(job, { timeoutMs: 20_000 }).catch((caught: unknown) => caught);
+      const error = await supervisor
+        .runJobAndAwaitResult(job, { timeoutMs: 20_000 })
+        .catch((caught: unknown) => caught);
 
       expect(error).toBeInstanceOf(JobFailedError);
       expect((error as JobFailedError).stderr).toContain('boom');

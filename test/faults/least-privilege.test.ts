@@ -72,7 +72,9 @@ describe('scenario 10: least privilege and integrity (embedded backend)', () => 
 
   it.runIf(process.getuid?.() === 0)('runs a worker as the configured unprivileged uid and gid', async () => {
     const name = `nobody-${randomUUID().slice(0, 6)}`;
-    const manager = build(new WorkerConfig(name, '/bin/sleep', 'faultten').withArgs(['100000']).withUser(NOBODY, NOBODY));
+    const manager = build(
+      new WorkerConfig(name, '/bin/sleep', 'faultten').withArgs(['100000']).withUser(NOBODY, NOBODY),
+    );
 
     await manager.startAllWorkers();
     const pid = manager.getWorkerStatus(name).pid ?? 0;

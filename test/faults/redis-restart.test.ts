@@ -40,7 +40,8 @@ describe('scenario 2: Redis restarted mid-run', () => {
     processes = new EmbeddedProcessManager();
     processes.subscribe((event) => {
       if (event.type === 'process.spawned') seenPids.add(event.pid);
-      if (event.type === 'process.exited') restartReasons.push(`${event.service} exited code=${event.code} signal=${event.signal}`);
+      if (event.type === 'process.exited')
+        restartReasons.push(`${event.service} exited code=${event.code} signal=${event.signal}`);
     });
     fleet = buildFleet({
       processes,
@@ -49,8 +50,8 @@ describe('scenario 2: Redis restarted mid-run', () => {
       scriptType: 'sal',
       count: 3,
       interpreter: 'sh',
-      // Idle workers are pinged constantly; two failed pings would restart one.
-      settings: { idleTimeoutMs: 300, pingIntervalMs: 300, pingTimeoutMs: 500, pingFailureThreshold: 2 },
+      // Idle workers are pinged every 500 ms; three failed pings in a row would restart one.
+      settings: { idleTimeoutMs: 500, pingIntervalMs: 500, pingTimeoutMs: 1_000, pingFailureThreshold: 3 },
     });
     supervisor = new SupervisorBuilder().redisUrl(redis.url).prefix(prefix).callerId('fault2').build();
     fleet.on('worker:restarted', (event) => restartReasons.push(`${event.worker} restarted: ${event.reason}`));
@@ -87,7 +88,10 @@ describe('scenario 2: Redis restarted mid-run', () => {
         return outcome;
       }),
     );
-    await waitFor(() => doneBefore >= Math.min(20, BEFORE), { timeoutMs: 60_000, description: 'the run to be under way' });
+    await waitFor(() => doneBefore >= Math.min(20, BEFORE), {
+      timeoutMs: 60_000,
+      description: 'the run to be under way',
+    });
 
     const doneAtOutage = doneBefore;
     await redis.stop('SIGKILL');

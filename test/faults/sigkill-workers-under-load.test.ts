@@ -79,8 +79,7 @@ describe('scenario 1: jobs while workers are SIGKILLed at random', () => {
         (output) => ({ kind: output.trim() === `job-${index}` ? 'completed' : 'wrong-output', output }) as const,
         (error: unknown) =>
           ({
-            kind:
-              error instanceof JobFailedError ? 'failed' : error instanceof JobTimeoutError ? 'timed-out' : 'error',
+            kind: error instanceof JobFailedError ? 'failed' : error instanceof JobTimeoutError ? 'timed-out' : 'error',
             output: String(error),
           }) as const,
       ),

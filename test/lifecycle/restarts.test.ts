@@ -15,11 +15,19 @@ describe('WorkerLifecycleManager restarts', () => {
   it('gives a crash-looping worker up after maxRestarts and retries it after the cooldown, leaving others alone', async () => {
     harness = createLifecycleHarness({
       redisUrl: inject('redisUrl'),
-      settings: { maxRestarts: 3, restartWindowMs: 60_000, giveUpCooldownMs: 1_000, backoffBaseMs: 20, backoffMaxMs: 100 },
+      settings: {
+        maxRestarts: 3,
+        restartWindowMs: 60_000,
+        giveUpCooldownMs: 1_000,
+        backoffBaseMs: 20,
+        backoffMaxMs: 100,
+      },
       configure: (builder, prefix) =>
         builder
           .addWorker(heroWorkerConfig('python_worker_0', prefix))
-          .addWorker(new WorkerConfig('crashy_worker_0', process.execPath, 'crashy').withArgs(['-e', 'process.exit(3)'])),
+          .addWorker(
+            new WorkerConfig('crashy_worker_0', process.execPath, 'crashy').withArgs(['-e', 'process.exit(3)']),
+          ),
     });
     const { manager } = harness;
     const timeline: string[] = [];
@@ -35,7 +43,11 @@ describe('WorkerLifecycleManager restarts', () => {
       'crashy_worker_0 restarted: exited with code 3',
       'crashy_worker_0 restarted: exited with code 3',
     ]);
-    expect(manager.getWorkerStatus('crashy_worker_0')).toMatchObject({ state: 'failed', gaveUp: true, reason: 'restart-intensity' });
+    expect(manager.getWorkerStatus('crashy_worker_0')).toMatchObject({
+      state: 'failed',
+      gaveUp: true,
+      reason: 'restart-intensity',
+    });
 
     // After the cooldown it tries again by itself: never a dead end.
     const gaveUpAt = timeline.indexOf('crashy_worker_0 gave up: restart-intensity');

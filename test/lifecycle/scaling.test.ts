@@ -42,7 +42,26 @@ describe('WorkerLifecycleManager scaling', () => {
 
     expect(manager.listWorkers().map((worker) => worker.name)).toEqual([busy.name]);
     expect(isProcessAlive(busyPid)).toBe(true);
-    await waitFor(async () => (await harness?.jobState(jobId)) === 'completed', { description: 'the slow job completed' });
+    await waitFor(async () => (await harness?.jobState(jobId)) === 'completed', {
+      description: 'the slow job completed',
+    });
     expect(scaled).toEqual(['0→0 initial', '0→3 manual', '3→1 manual']);
+  });
+
+  it('lets a busy worker finish its job when a scale-down has to take it', async () => {
+    harness = createLifecycleHarness({
+      redisUrl: inject('redisUrl'),
+      configure: (builder, prefix) =>
+        builder.withScriptType('python', { template: heroWorkerConfig('python', prefix), initial: 1 }),
+    });
+    const { manager } = harness;
+    await manager.startAllWorkers();
+    const jobId = await harness.addJob('import time\ntime.sleep(1)\nprint("finished")');
+    await waitFor(() => manager.getWorkerStatus('python_worker_0').busy, { description: 'the worker busy' });
+
+    await manager.scaleWorkers('python', 0);
+
+    expect(manager.listWorkers()).toEqual([]);
+    expect(await harness.jobState(jobId)).toBe('completed');
   });
 });

@@ -2,8 +2,8 @@
 // effect action in machines/worker.machine.ts without an implementation in src/lifecycle fails here, not at run time.
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { workerMachine } from '../../machines/worker.machine.js';
 import { supervisorMachine } from '../../machines/supervisor.machine.js';
+import { workerMachine } from '../../machines/worker.machine.js';
 import { createDependencyActors } from '../../src/lifecycle/dependency-services.js';
 import { createWorkerEffects } from '../../src/lifecycle/worker-effects.js';
 import type { ProcessManager } from '../../src/process/process-manager.js';
@@ -28,7 +28,7 @@ describe('createWorkerEffects', () => {
       throw new Error('not used in this test');
     },
     isRedisReachable: async () => true,
-    onStateChange: () => {},
+    onStateChange: () => undefined,
   });
 
   it('supplies every actor the worker machine invokes', () => {

@@ -15,10 +15,12 @@ export function getContextCoveringPaths<TSnapshot extends Snapshot<unknown>, TEv
   dryMachine: AnyStateMachine,
   input: unknown,
 ): StatePath<TSnapshot, TEvent>[] {
-  const serializeState = (state: TSnapshot) => model.options.serializeState?.(state, undefined) ?? JSON.stringify(state);
-  const valueOf = (state: TSnapshot) => JSON.stringify((state as { value?: unknown }).value);
+  const serializeState = (state: TSnapshot) =>
+    model.options.serializeState?.(state, undefined) ?? JSON.stringify(state);
+  const stateValueOf = (state: TSnapshot) => JSON.stringify((state as { value?: unknown }).value);
   const prefixes = new Map<string, StatePath<TSnapshot, TEvent>>();
-  for (const path of model.getShortestPaths({ allowDuplicatePaths: true })) prefixes.set(serializeState(path.state), path);
+  for (const path of model.getShortestPaths({ allowDuplicatePaths: true }))
+    prefixes.set(serializeState(path.state), path);
 
   const everyKey = allTransitionKeys(dryMachine);
   const taken = new Set<string>();
@@ -36,7 +38,7 @@ export function getContextCoveringPaths<TSnapshot extends Snapshot<unknown>, TEv
       actor.stop();
       const missing = new Set(tracker.report().transitions.missing);
       const keys = everyKey.filter((k) => !missing.has(k));
-      const valueEdge = `${valueOf(state)} ${JSON.stringify(event)} ${valueOf(next)}`;
+      const valueEdge = `${stateValueOf(state)} ${JSON.stringify(event)} ${stateValueOf(next)}`;
       const addsTransition = keys.some((k) => !taken.has(k));
       if (!addsTransition && valueEdges.has(valueEdge)) continue;
       for (const k of keys) taken.add(k);

@@ -2,10 +2,10 @@
 // with @xstate/machine-extractor, and every state of the real machine must be found in the extraction.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
 import { StateMachine } from 'xstate';
 import { getStateNodes } from 'xstate/graph';
-import { describe, expect, it } from 'vitest';
 import { loadMachineExtractor } from './load-machine-extractor.js';
 
 const machinesDir = fileURLToPath(new URL('../../machines/', import.meta.url));
@@ -64,15 +64,19 @@ describe('machine files', () => {
         expect(config, `${exportName} (id ${machine.id}) found by the extractor`).toBeDefined();
         const found = new Set(extractedStatePaths(config as ExtractedState));
         const states = getStateNodes(machine.root).map((node) => node.path.join('.'));
-        expect(states.filter((path) => !found.has(path)), `states of ${exportName} the extractor missed`).toEqual([]);
+        expect(
+          states.filter((path) => !found.has(path)),
+          `states of ${exportName} the extractor missed`,
+        ).toEqual([]);
         // Ordinary events too: a transition hidden from the extractor would vanish from Stately's editor.
         const events = new Set(extractedEventTypes(config as ExtractedState));
         const realEvents = [machine.root, ...getStateNodes(machine.root)].flatMap((node) =>
           Object.keys((node.config as ExtractedState).on ?? {}),
         );
-        expect(realEvents.filter((type) => !events.has(type)), `events of ${exportName} the extractor missed`).toEqual(
-          [],
-        );
+        expect(
+          realEvents.filter((type) => !events.has(type)),
+          `events of ${exportName} the extractor missed`,
+        ).toEqual([]);
       }
     });
   });

@@ -88,7 +88,7 @@ interface TransitionLike {
 export function transitionKey(transition: TransitionLike): string {
   const { source, eventType } = transition;
   const siblings: readonly unknown[] =
-    eventType === '' ? source.always ?? [] : (source.transitions.get(eventType) ?? []);
+    eventType === '' ? (source.always ?? []) : (source.transitions.get(eventType) ?? []);
   const index = siblings.indexOf(transition);
   return `${source.id} on ${eventType === '' ? '(always)' : eventType} #${index}`;
 }
@@ -170,9 +170,10 @@ export function expectFullCoverage(report: CoverageReport): void {
 export function getTransitionCoveringPaths<TSnapshot extends Snapshot<unknown>, TEvent extends EventObject>(
   model: TestModel<TSnapshot, TEvent, unknown>,
 ): StatePath<TSnapshot, TEvent>[] {
-  const serializeState = (state: TSnapshot) => model.options.serializeState?.(state, undefined) ?? JSON.stringify(state);
+  const serializeState = (state: TSnapshot) =>
+    model.options.serializeState?.(state, undefined) ?? JSON.stringify(state);
   const serializeEvent = (event: TEvent) => model.options.serializeEvent?.(event) ?? JSON.stringify(event);
-  const valueOf = (state: TSnapshot) => JSON.stringify((state as { value?: unknown }).value);
+  const stateValueOf = (state: TSnapshot) => JSON.stringify((state as { value?: unknown }).value);
   const prefixes = new Map<string, StatePath<TSnapshot, TEvent>>();
   for (const path of model.getShortestPaths({ allowDuplicatePaths: true })) {
     prefixes.set(serializeState(path.state), path);
@@ -184,7 +185,7 @@ export function getTransitionCoveringPaths<TSnapshot extends Snapshot<unknown>, 
     const prefix = prefixes.get(key);
     if (!prefix) continue;
     for (const { event, state: next } of Object.values<{ event: TEvent; state: TSnapshot }>(transitions)) {
-      const edge = `${valueOf(state)} ${serializeEvent(event)} ${valueOf(next)}`;
+      const edge = `${stateValueOf(state)} ${serializeEvent(event)} ${stateValueOf(next)}`;
       if (seen.has(edge)) continue;
       seen.add(edge);
       paths.push({ state: next, steps: [...prefix.steps, { event, state: next }], weight: prefix.weight + 1 });

@@ -1,16 +1,17 @@
 // The scaler statechart (issue 5): model-based paths over every state and transition, each checked against a
 // real scaler actor whose worker children are recording stand-ins; then the behaviours one by one.
+
+import { afterAll, describe, expect, it } from 'vitest';
 import { type AnyActorRef, createActor, fromCallback, type InspectionEvent } from 'xstate';
 import { createTestModel } from 'xstate/graph';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type ScaleDecision, type ScalerEvent, type ScalerInput, scalerMachine } from '../../machines/scaler.machine.js';
 import {
-  createCoverageTracker,
-  expectFullCoverage,
-  formatCoverage,
-  toTestModelMachine,
-} from './model-coverage.js';
+  type ScaleDecision,
+  type ScalerEvent,
+  type ScalerInput,
+  scalerMachine,
+} from '../../machines/scaler.machine.js';
 import { getContextCoveringPaths } from './context-covering-paths.js';
+import { createCoverageTracker, expectFullCoverage, formatCoverage, toTestModelMachine } from './model-coverage.js';
 
 type ScalerSnapshot = ReturnType<ReturnType<typeof createScalerHarness>['actor']['getSnapshot']>;
 
@@ -196,7 +197,13 @@ describe('scalerMachine', () => {
     actor.send({ type: 'scale.to', count: 9, reason: 'manual', at });
 
     expect(actor.getSnapshot().context.desired).toBe(2);
-    expect(decisions.at(-1)).toEqual({ from: 1, to: 2, reason: 'manual', detail: 'scale to 2 (asked 9, bounds [1, 2])', at });
+    expect(decisions.at(-1)).toEqual({
+      from: 1,
+      to: 2,
+      reason: 'manual',
+      detail: 'scale to 2 (asked 9, bounds [1, 2])',
+      at,
+    });
   });
 
   it('adopts running workers with ADOPT instead of START', () => {

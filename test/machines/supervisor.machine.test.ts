@@ -1,8 +1,9 @@
 // The supervisor statechart (issue 5): model-based paths over every state and transition, each checked against a
 // real supervisor actor whose scalers are recording stand-ins and whose dependency actors the test settles.
+
+import { afterAll, describe, expect, it } from 'vitest';
 import { createActor, fromCallback, fromPromise, type InspectionEvent } from 'xstate';
 import { createTestModel } from 'xstate/graph';
-import { afterAll, describe, expect, it } from 'vitest';
 import {
   type DependenciesInput,
   type SupervisorEvent,
@@ -92,7 +93,7 @@ describe('supervisorMachine model', () => {
     spawned: state.context.spawned,
     failed: state.context.reason !== null,
   });
-  const events: SupervisorEvent[] | { type: string; error?: Error }[] = [
+  const events: { type: string; [field: string]: unknown }[] = [
     { type: 'START', at },
     { type: 'SHUTDOWN', at },
     { type: 'scale.to', scriptType: 'python', count: 2, reason: 'manual', at },
@@ -183,7 +184,10 @@ describe('supervisorMachine model', () => {
 });
 
 describe('supervisorMachine', () => {
-  const input: SupervisorInput = { scalers: [{ scriptType: 'python' }, { scriptType: 'osis' }], dependencies: ['redis'] };
+  const input: SupervisorInput = {
+    scalers: [{ scriptType: 'python' }, { scriptType: 'osis' }],
+    dependencies: ['redis'],
+  };
 
   it('starts the scalers only after the dependencies run', async () => {
     const sut = createSupervisorHarness(input);

@@ -1,9 +1,10 @@
 // The worker lifecycle statechart (issue 2): model-based paths over every state and transition, then the
 // behaviours of the issue one by one. Time runs on a SimulatedClock; effects are recorded, never real.
+
+import { afterAll, describe, expect, it } from 'vitest';
 import { createActor, initialTransition, transition } from 'xstate';
 import { createTestModel } from 'xstate/graph';
-import { afterAll, describe, expect, it } from 'vitest';
-import { defaultWorkerSettings } from '../../machines/worker.defaults.js';
+import { defaultWorkerSettings, type WorkerSettings } from '../../machines/worker.defaults.js';
 import type { PingOutcome } from '../../machines/worker.events.js';
 import { type WorkerSnapshot, workerMachine, workerStateOf } from '../../machines/worker.machine.js';
 import {
@@ -160,7 +161,7 @@ describe('workerMachine model', () => {
 
 describe('workerMachine', () => {
   const harnesses: WorkerHarness[] = [];
-  const startWorker = (settings: Partial<typeof defaultWorkerSettings> = {}) => {
+  const startWorker = (settings: Partial<WorkerSettings> = {}) => {
     const harness = createWorkerHarness({ settings });
     harnesses.push(harness);
     return harness;
@@ -172,7 +173,8 @@ describe('workerMachine', () => {
   /** Crash the running worker and let the restart it decides on come up again. */
   const crashAndRecover = async (harness: WorkerHarness, pid: number) => {
     await harness.send({ type: 'process.exited', pid: harness.context().pid, code: 3, signal: null });
-    if (harness.actor.getSnapshot().matches({ failed: 'backingOff' })) await harness.advance(harness.context().restartDelayMs);
+    if (harness.actor.getSnapshot().matches({ failed: 'backingOff' }))
+      await harness.advance(harness.context().restartDelayMs);
     if (!harness.actor.getSnapshot().matches('restarting')) return;
     await harness.resolve('restartProcess');
     await harness.send({ type: 'process.running', pid });
@@ -186,7 +188,9 @@ describe('workerMachine', () => {
 
       expect(harness.stateValue()).toBe('"running"');
       expect(harness.context()).toMatchObject({ pid: 4242, startedAt: 0, reason: null });
-      expect(harness.calls.map((call) => [call.actor, call.input])).toEqual([['startProcess', { name: 'python_worker_1' }]]);
+      expect(harness.calls.map((call) => [call.actor, call.input])).toEqual([
+        ['startProcess', { name: 'python_worker_1' }],
+      ]);
       expect(harness.reports.map((report) => report.state)).toEqual(['stopped', 'starting', 'running']);
     });
 

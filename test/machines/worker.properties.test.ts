@@ -133,7 +133,9 @@ describe('workerMachine invariants', () => {
     await fc.assert(
       fc.asyncProperty(runArb, async (steps) => {
         await run(steps, (harness) => {
-          const inFlight = harness.pending().filter((call) => call.actor === 'startProcess' || call.actor === 'restartProcess');
+          const inFlight = harness
+            .pending()
+            .filter((call) => call.actor === 'startProcess' || call.actor === 'restartProcess');
           expect(inFlight.length).toBeLessThanOrEqual(1);
         });
       }),
@@ -149,7 +151,9 @@ describe('workerMachine invariants', () => {
         let startsBeforeStop = 0;
         let stateBefore = steps.fromUp ? 'running' : 'stopped';
         await run(steps, (harness, step) => {
-          const starts = harness.calls.filter((call) => call.actor === 'startProcess' || call.actor === 'restartProcess');
+          const starts = harness.calls.filter(
+            (call) => call.actor === 'startProcess' || call.actor === 'restartProcess',
+          );
           if (step.kind === 'send' && step.event.type === 'STOP') {
             if (stateBefore !== 'stopped' && stateBefore !== 'stopping') stopsWhileUp++;
             stopRequested = true;
@@ -197,9 +201,18 @@ describe('workerMachine invariants', () => {
         // Crash-heavy runs reach the restart-intensity limit often.
         fc.array(
           fc.oneof(
-            { weight: 3, arbitrary: fc.constant<Step>({ kind: 'send', event: { type: 'process.exited', pid: null, code: 1, signal: null } }) },
+            {
+              weight: 3,
+              arbitrary: fc.constant<Step>({
+                kind: 'send',
+                event: { type: 'process.exited', pid: null, code: 1, signal: null },
+              }),
+            },
             { weight: 3, arbitrary: fc.constant<Step>({ kind: 'resolve', actor: 'restartProcess' }) },
-            { weight: 3, arbitrary: pid.map((p): Step => ({ kind: 'send', event: { type: 'process.running', pid: p } })) },
+            {
+              weight: 3,
+              arbitrary: pid.map((p): Step => ({ kind: 'send', event: { type: 'process.running', pid: p } })),
+            },
             { weight: 1, arbitrary: stepArb },
           ),
           { minLength: 20, maxLength: 60 },

@@ -1,6 +1,9 @@
 /** The hero-worker binary: flags, health check, shutdown, recovery after SIGKILL, secrets (issues #4, #8). */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ScriptType } from '../../src/jobs/script-type.js';
@@ -179,23 +182,82 @@ describe('hero-worker shutdown and recovery', () => {
     expect(await worker.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('after --shutdown-timeout kills its scripts, exits 0, and leaves the job to another worker', async () => {
+    const redisUrl = inject('redisUrl');
+    const prefix = freshPrefix();
+    const supervisor = supervisorFor(redisUrl, prefix);
+    const stubborn = new HeroWorkerProcess({
+      workerId: 'python_stubborn',
+      redisUrl,
+      prefix,
+      extraArgs: ['--shutdown-timeout', '300'],
+    });
+    cleanups.push(() => stubborn.kill());
+    await stubborn.ready();
+    const pidFile = join(tmpdir(), `hero-shutdown-${randomUUID()}`);
+    cleanups.push(async () => rmSync(pidFile, { force: true }));
+    const script = [
+      'import os, time',
+      `pid_file = ${JSON.stringify(pidFile)}`,
+      'if not os.path.exists(pid_file):',
+      '    open(pid_file, "w").write(str(os.getpid()))',
+      '    time.sleep(60)',
+      'print("finished elsewhere")',
+    ].join('\n');
+    const job = supervisor.newJob().scriptType(ScriptType.Python).scriptContent(script).build();
+    const result = supervisor.runJobAndAwaitJobResult(job, { timeoutMs: 30_000 });
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '', {
+      description: 'the script to start',
+    });
+    const scriptPid = Number(readFileSync(pidFile, 'utf8'));
+
+    stubborn.child.kill('SIGTERM');
+
+    expect(await stubborn.exited).toEqual({ code: 0, signal: null });
+    await waitFor(
+      () => {
+        try {
+          process.kill(scriptPid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { description: `script ${scriptPid} to be killed` },
+    );
+    const rescuer = startWorker(redisUrl, prefix, 'python_heir');
+    await rescuer.ready();
+    expect(await result).toMatchObject({ stdout: 'finished elsewhere\n', workerId: 'python_heir' });
+  });
+
   it('recovers the job of a worker killed with SIGKILL on another worker, within seconds', async () => {
     const redisUrl = inject('redisUrl');
     const prefix = freshPrefix();
     const supervisor = supervisorFor(redisUrl, prefix);
-    const activity: JobActivity[] = [];
-    supervisor.onJobActivity((event) => activity.push(event));
-    await supervisor.jobActivityReady();
     const doomed = startWorker(redisUrl, prefix, 'python_doomed');
     await doomed.ready();
-    const job = supervisor
-      .newJob()
-      .scriptType(ScriptType.Python)
-      .scriptContent('import time\ntime.sleep(1.5)\nprint("survived")')
-      .build();
+    // First run (on the doomed worker): leave a marker with its pid and hang. The re-run finds the marker and finishes.
+    const marker = join(tmpdir(), `hero-recovery-${randomUUID()}`);
+    cleanups.push(async () => {
+      try {
+        // The orphaned first run: SIGKILL cannot take a worker's scripts with it (they have their own group).
+        process.kill(-Number(readFileSync(marker, 'utf8')), 'SIGKILL');
+      } finally {
+        rmSync(marker, { force: true });
+      }
+    });
+    const script = [
+      'import os, sys, time',
+      `marker = ${JSON.stringify(marker)}`,
+      'if not os.path.exists(marker):',
+      '    open(marker, "w").write(str(os.getpid()))',
+      '    time.sleep(60)',
+      'print("survived")',
+    ].join('\n');
+    const job = supervisor.newJob().scriptType(ScriptType.Python).scriptContent(script).build();
     const result = supervisor.runJobAndAwaitJobResult(job, { timeoutMs: 30_000 });
-    await waitFor(() => activity.some((event) => event.workerId === 'python_doomed' && event.phase === 'started'), {
-      description: 'the doomed worker to start the job',
+    await waitFor(() => existsSync(marker) && readFileSync(marker, 'utf8') !== '', {
+      description: 'the doomed worker to run the script',
     });
     const rescuer = startWorker(redisUrl, prefix, 'python_rescuer');
     await rescuer.ready();

@@ -55,3 +55,18 @@ export async function detectProtocol(socketPath: string, timeoutMs = DETECT_TIME
     `Cannot tell which protocol the server at ${socketPath} speaks: it answered neither the JSON-RPC probe nor \`list\` like Zinit (got ${JSON.stringify(legacyReply.slice(0, 120))}). Is this a Zinit socket?`,
   );
 }
+
+/** Detected protocols per socket path, shared by every client in this process: detection runs once per socket. */
+const detectedProtocols = new Map<string, ZinitProtocol>();
+
+/**
+ * The protocol of the Zinit at `socketPath`, detected on first use and cached per socket. `refresh` detects again
+ * (after Zinit was unreachable, or answered garbage: it may have come back as another version).
+ */
+export async function protocolOf(socketPath: string, { refresh = false } = {}): Promise<ZinitProtocol> {
+  const cached = refresh ? undefined : detectedProtocols.get(socketPath);
+  if (cached) return cached;
+  const protocol = await detectProtocol(socketPath);
+  detectedProtocols.set(socketPath, protocol);
+  return protocol;
+}

@@ -5,7 +5,7 @@
  * at once with the last error instead of hanging).
  */
 import { connect, type Socket } from 'node:net';
-import { BackendUnavailableError, ZinitCommandError } from '../../errors.js';
+import { BackendUnavailableError, ZinitCommandError, ZinitProtocolError } from '../../errors.js';
 import { decodeJsonRpcMessage, encodeJsonRpcRequest, jsonRpcErrorKind } from './jsonrpc-protocol.js';
 import { zinitUnavailableError } from './socket-errors.js';
 
@@ -114,12 +114,19 @@ export class JsonRpcZinitConnection {
         this.buffer = '';
         socket.on('data', (chunk: string) => this.onData(chunk));
         socket.on('error', (error) => this.onSocketGone(socket, zinitUnavailableError(this.socketPath, error)));
-        socket.on('close', () =>
+        socket.on('close', () => {
+          // A legacy Zinit answers a JSON object with an error envelope, no newline, and closes: wrong protocol, not
+          // an outage (Zinit was downgraded or replaced). Otherwise the server went away.
+          const leftover = this.buffer.trim();
           this.onSocketGone(
             socket,
-            new BackendUnavailableError(`Zinit at ${this.socketPath} closed the connection. Is it restarting?`),
-          ),
-        );
+            leftover.startsWith('{"state":')
+              ? new ZinitProtocolError(
+                  `Zinit at ${this.socketPath} answered in the legacy line protocol (v0.2.14 or older).`,
+                )
+              : new BackendUnavailableError(`Zinit at ${this.socketPath} closed the connection. Is it restarting?`),
+          );
+        });
         resolve(socket);
       });
     });

@@ -39,7 +39,18 @@ export class LegacyZinitConnection {
         this.timeoutMs,
       );
       socket.on('connect', () => socket.write(request));
-      socket.on('data', (chunk) => chunks.push(chunk));
+      socket.on('data', (chunk) => {
+        chunks.push(chunk);
+        // A legacy reply never holds a raw newline and ends with the connection. A newline-terminated line that stays
+        // open is a JSON-RPC server answering (`-32700 Parse error`): Zinit was replaced by a newer version.
+        if (chunk.includes(0x0a) && Buffer.concat(chunks).toString('utf8').includes('"jsonrpc":"2.0"')) {
+          finish(
+            new ZinitProtocolError(
+              `Zinit at ${this.socketPath} answered \`${request.trim()}\` in JSON-RPC: it speaks the newer protocol (v0.2.15+).`,
+            ),
+          );
+        }
+      });
       socket.on('end', () => finish());
       socket.on('close', () => finish());
       socket.on('error', (error) => {

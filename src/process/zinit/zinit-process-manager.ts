@@ -36,7 +36,7 @@ import type {
   StopOptions,
 } from '../process-manager.js';
 import { isSignalName, validateServiceSpec } from '../validate-spec.js';
-import { detectProtocol, type ZinitProtocol } from './detect-protocol.js';
+import { protocolOf, type ZinitProtocol } from './detect-protocol.js';
 import { toZinitServiceConfig } from './service-yaml.js';
 import {
   JsonRpcZinitClient,
@@ -142,6 +142,8 @@ export class ZinitProcessManager implements ProcessManager {
   private baselineDone = false;
   private unavailable = false;
   private closing: Promise<void> | undefined;
+  /** Set when the cached protocol may be stale (garbage reply): the next connect detects again. */
+  private redetect = false;
 
   constructor(options: ZinitProcessManagerOptions) {
     this.socketPath = validateSocketPath(options?.socketPath);
@@ -189,7 +191,10 @@ export class ZinitProcessManager implements ProcessManager {
   }
 
   private async connect(): Promise<ZinitClient> {
-    const protocol = this.protocolOption === 'auto' ? await detectProtocol(this.socketPath) : this.protocolOption;
+    const refresh = this.redetect;
+    this.redetect = false;
+    const protocol =
+      this.protocolOption === 'auto' ? await protocolOf(this.socketPath, { refresh }) : this.protocolOption;
     this.logger?.debug({ protocol }, 'zinit protocol selected');
     return protocol === 'legacy'
       ? new LegacyZinitClient(this.socketPath, this.configDir)
@@ -228,6 +233,7 @@ export class ZinitProcessManager implements ProcessManager {
   private dropClient(client: ZinitClient): void {
     client.close();
     this.clientPromise = undefined;
+    this.redetect = true;
   }
 
   private noteUnavailable(error: unknown): void {
@@ -243,8 +249,11 @@ export class ZinitProcessManager implements ProcessManager {
     this.unavailable = false;
     if (this.protocolOption === 'auto' && this.clientPromise) {
       const current = await this.clientPromise;
-      const detected = await detectProtocol(this.socketPath).catch(() => current.protocol);
-      if (detected !== current.protocol) this.dropClient(current);
+      const detected = await protocolOf(this.socketPath, { refresh: true }).catch(() => current.protocol);
+      if (detected !== current.protocol) {
+        this.dropClient(current);
+        this.redetect = false; // just detected: the cache holds the new protocol
+      }
     }
     const protocol = await this.protocol();
     this.logger?.info({ protocol }, 'zinit reachable again; resynced');

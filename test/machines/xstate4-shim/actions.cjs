@@ -3,7 +3,9 @@
 // `lib/`). The extractor only calls them to describe inline built-in actions (`assign(...)` written
 // inside a machine config); each returns a plain descriptive object, which is all the extractor keeps.
 'use strict';
-const describe = (type) => (...args) => ({ type: `xstate.${type}`, args });
+const describe =
+  (type) =>
+  (...args) => ({ type: `xstate.${type}`, args });
 for (const name of [
   'after',
   'assign',

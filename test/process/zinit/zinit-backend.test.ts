@@ -368,3 +368,44 @@ describe('workers as an unprivileged user over Zinit (issue 8 item 10)', () => {
     }
   });
 });
+
+describe('Zinit replaced by another version while the supervisor runs', () => {
+  it.each([
+    ['legacy', 'jsonrpc'],
+    ['jsonrpc', 'legacy'],
+  ] as const)(
+    'detects the protocol again after an outage: %s Zinit replaced by a %s one on the same socket',
+    async (before, after) => {
+      const home = mkdtempSync(join(tmpdir(), 'zinit-upgrade-'));
+      mkdirSync(join(home, 'conf'));
+      const options = { socketPath: join(home, 'zinit.sock'), configDir: join(home, 'conf') };
+      const startDouble = (protocol: 'legacy' | 'jsonrpc') =>
+        protocol === 'legacy' ? ZinitLegacyDouble.start(options) : ZinitJsonRpcDouble.start(options);
+      let double: AnyDouble = await startDouble(before);
+      const manager = new ZinitProcessManager(options);
+      const backendEvents: ZinitBackendEvent[] = [];
+      manager.subscribeBackend((event) => backendEvents.push(event));
+      try {
+        expect(await manager.protocol()).toBe(before);
+
+        await double.close();
+        await waitFor(() => backendEvents.some((e) => e.type === 'backend.unavailable'), {
+          description: 'unavailable',
+        });
+        double = await startDouble(after);
+        const restored = await waitFor(() => backendEvents.find((e) => e.type === 'backend.restored'), {
+          timeoutMs: 15_000,
+          description: 'restored',
+        });
+
+        expect(restored).toMatchObject({ protocol: after });
+        expect(await manager.protocol()).toBe(after);
+        expect(await manager.list()).toEqual([]);
+      } finally {
+        await manager.close();
+        await double.close();
+        rmSync(home, { recursive: true, force: true });
+      }
+    },
+  );
+});

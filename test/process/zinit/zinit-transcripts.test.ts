@@ -12,6 +12,11 @@
  * either. Two framing cases are shortened: the "client gives up" wait (1.5 s
  * recorded) is 300 ms here, and the split write (300 ms apart) is 50 ms apart.
  *
+ * Covered: 02, 03 (all requests), 05, 06, 07, 08, 11 (timelines), 09 (log errors; the ring format line by line, since
+ * the ring's interleaving is timing), 12, 13. Not replayed: 01 and 04 (they only measure timing: startup sampling, the
+ * 2 s restart gaps) and 10 (shutdown with per-service timeouts; the double implements it but the recorded list replies
+ * mix states that only exist for milliseconds).
+ *
  * The double keeps Zinit's real timings (2 s restart delay, 2 s test retry), so these tests take some seconds.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,10 +24,11 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JSONRPC_PROBE, LEGACY_PROBE } from '../../../src/process/zinit/detect-protocol.js';
 import { LegacyZinitClient } from '../../../src/process/zinit/zinit-client.js';
 import { ZinitLegacyDouble } from '../../doubles/zinit-legacy-double.js';
+import { isProcessAlive } from '../../helpers/process-alive.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 const TRANSCRIPTS = fileURLToPath(new URL('../../../../shared/zinit/transcripts/', import.meta.url));
@@ -386,7 +392,42 @@ describe('legacy double replays the log errors of transcript 09 and the ring for
   });
 });
 
-describe('timeline transcripts 06 and 08 (delayed start, kill SIGKILL) on the legacy double', () => {
+/**
+ * Replays a timeline transcript (04–08, 11): status samples of one or more services between actions. Between two
+ * actions each service's samples are followed as a series of changes (concurrently); actions are sent once and their
+ * replies compared. `act` may replace an action that is not a socket request (05 creates a file).
+ */
+async function replayTimeline(
+  double: ZinitLegacyDouble,
+  file: string,
+  hooks: { beforeAction?: (record: Exchange) => Promise<void>; act?: (record: Exchange) => Promise<void> } = {},
+): Promise<void> {
+  const records = readTranscript(file);
+  let series = new Map<string, string[]>();
+  const flush = async () => {
+    await Promise.all(
+      [...series].map(([service, replies]) => {
+        const changes = replies.filter((reply, index) => index === 0 || reply !== replies[index - 1]);
+        return followSamples(double.socketPath, `status ${service}\n`, changes, `${file}: ${service}`);
+      }),
+    );
+    series = new Map();
+  };
+  for (const record of records) {
+    if (record.action !== undefined) {
+      await flush();
+      await hooks.beforeAction?.(record);
+      await hooks.act?.(record);
+      const reply = await send(double.socketPath, record.sent as string);
+      expect(normalisePids(reply), `${file}: ${record.action}`).toBe(normalisePids(record.recv as string));
+    } else if (record.service !== undefined) {
+      series.set(record.service, [...(series.get(record.service) ?? []), record.recv as string]);
+    }
+  }
+  await flush();
+}
+
+describe('timeline transcripts 06, 07 and 08 (delayed start, start after the sleep, kill SIGKILL)', () => {
   let double: ZinitLegacyDouble;
   let workDir: string;
 
@@ -403,33 +444,81 @@ describe('timeline transcripts 06 and 08 (delayed start, kill SIGKILL) on the le
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  /** Actions are sent once and compared; the status samples between them are followed as series of changes. */
-  async function replayTimeline(file: string): Promise<void> {
-    const records = readTranscript(file);
-    let series: string[] = [];
-    const flush = async () => {
-      const changes = series.filter((reply, index) => index === 0 || reply !== series[index - 1]);
-      if (changes.length > 0) await followSamples(double.socketPath, 'status sleeper\n', changes, file);
-      series = [];
-    };
-    for (const record of records) {
-      if (record.action !== undefined) {
-        await flush();
-        const reply = await send(double.socketPath, record.sent as string);
-        expect(reply, `${file}: ${record.action}`).toBe(record.recv);
-      } else if (record.service === 'sleeper') {
-        series.push(record.recv as string);
-      }
-    }
-    await flush();
-  }
-
   it('06: a start within 2 s of the exit leaves pid 0 and target Up until the post-exit sleep ends, then respawns', async () => {
-    await replayTimeline('06-stop-then-start-within-2s.jsonl');
+    await replayTimeline(double, '06-stop-then-start-within-2s.jsonl');
+  });
+
+  it('07: a start after the post-exit sleep has ended respawns at once', async () => {
+    await replayTimeline(double, '07-stop-then-start-after-3s.jsonl', {
+      // Recorded 3 s after the stop; what matters is that Zinit's old watch loop (2 s sleep) has ended.
+      beforeAction: async (record) => {
+        if (record.action === 'start sleeper') {
+          await waitFor(() => !double.engine.isScheduled('sleeper'), { description: 'the post-exit sleep over' });
+        }
+      },
+    });
   });
 
   it('08: kill SIGKILL with target Up shows Error(Signaled(.., SIGKILL, false)), then a new Running process', async () => {
-    await replayTimeline('08-kill-sigkill-restart.jsonl');
+    await replayTimeline(double, '08-kill-sigkill-restart.jsonl');
+  });
+});
+
+describe('timeline transcripts 05 and 11 (test gating, oneshot dependency chain from launch)', () => {
+  let workDir: string;
+  let double: ZinitLegacyDouble | undefined;
+
+  beforeEach(() => {
+    workDir = mkdtempSync(join(tmpdir(), 'zinit-transcripts-05-'));
+    mkdirSync(join(workDir, 'conf'));
+  });
+
+  afterEach(async () => {
+    await double?.close();
+    double = undefined;
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('05: a service stays Spawned while its test fails, Running once it passes, and unblocks its dependent', async () => {
+    const flag = join(workDir, 'zinit-flag');
+    writeFileSync(join(workDir, 'conf', 'tested.yaml'), `exec: sleep 1000\ntest: test -f ${flag}\n`);
+    writeFileSync(join(workDir, 'conf', 'after-tested.yaml'), 'exec: sleep 1000\nafter:\n  - tested\n');
+    double = await ZinitLegacyDouble.start({ configDir: join(workDir, 'conf') });
+
+    await replayTimeline(double, '05-test-command-gating.jsonl', {
+      act: async (record) => {
+        if (record.action?.startsWith('created')) writeFileSync(flag, '');
+      },
+    });
+  });
+
+  it('12: reboot in container mode answers ok, stops the services, and the socket goes away', async () => {
+    writeFileSync(join(workDir, 'conf', 'sleeper.yaml'), 'exec: sleep 1000\n');
+    double = await ZinitLegacyDouble.start({ configDir: join(workDir, 'conf') });
+    const pid = await waitFor(() => double?.engine.pidOf('sleeper') || undefined, { description: 'sleeper running' });
+
+    await replay(double, readTranscript('12-legacy-reboot-container.jsonl'));
+
+    const socketPath = double.socketPath;
+    await waitFor(
+      () =>
+        exchange(socketPath, Buffer.from(LEGACY_PROBE)).then(
+          () => false,
+          (error: NodeJS.ErrnoException) => error.code === 'ENOENT' || error.code === 'ECONNREFUSED',
+        ),
+      { description: 'the socket gone after reboot' },
+    );
+    expect(isProcessAlive(pid)).toBe(false);
+  });
+
+  it('11: a oneshot, its dependent and the dependent of that go Running → Success, Blocked → Running in order', async () => {
+    const conf = join(workDir, 'conf');
+    writeFileSync(join(conf, 'slow-oneshot.yaml'), 'exec: sleep 1\noneshot: true\n');
+    writeFileSync(join(conf, 'after-slow.yaml'), 'exec: sleep 1000\nafter:\n  - slow-oneshot\n');
+    writeFileSync(join(conf, 'after-after.yaml'), 'exec: sleep 1000\nafter:\n  - after-slow\n');
+    double = await ZinitLegacyDouble.start({ configDir: conf });
+
+    await replayTimeline(double, '11-oneshot-dependency-chain.jsonl');
   });
 });
 

@@ -1,0 +1,65 @@
+// Issue 6's memory limit (a worker whose RSS stays above maxMemoryMb is restarted, reason `memory-limit`) and
+// issue 5's logging: a pino child per worker with its name and type, state changes at info, decisions with reasons.
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { WorkerConfig } from '../../src/lifecycle/worker-config.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { createLifecycleHarness, heroWorkerConfig } from './lifecycle-harness.js';
+
+/** pino's numeric levels. */
+const INFO = 30;
+const WARN = 40;
+
+describe('WorkerLifecycleManager memory limit and logs', () => {
+  let harness: ReturnType<typeof createLifecycleHarness> | undefined;
+  afterEach(async () => {
+    await harness?.cleanup();
+    harness = undefined;
+  });
+
+  it('restarts a worker whose memory stays above maxMemoryMb, with the reason in its events and logs', async () => {
+    // Holds ~120 MiB resident (filled, so the pages are real) and idles.
+    const hog = new WorkerConfig('hog_worker_0', process.execPath, 'hog').withArgs([
+      '-e',
+      'globalThis.hold = Buffer.alloc(120 * 1024 * 1024, 1); setInterval(() => {}, 1000);',
+    ]);
+    harness = createLifecycleHarness({
+      redisUrl: inject('redisUrl'),
+      configure: (builder) =>
+        builder
+          .withTimings({ memoryCheckIntervalMs: 100, memoryLimitReadings: 2 })
+          .addWorker(hog)
+          .withScriptType('hog', { maxMemoryMb: 64 }),
+    });
+    const { manager, lines } = harness;
+    const reasons: (string | null)[] = [];
+    manager.on('worker:restarted', (event) => reasons.push(event.reason));
+    await manager.startAllWorkers();
+
+    await waitFor(() => reasons.length > 0, { description: 'a restart' });
+
+    expect(reasons[0]).toBe('memory-limit');
+    const warning = lines.find((line) => line.msg === 'restarting worker over its memory limit');
+    expect(warning).toMatchObject({ level: WARN, worker: 'hog_worker_0', scriptType: 'hog', limitMb: 64, reason: 'memory-limit' });
+    expect(warning?.rssMb).toBeGreaterThan(64);
+  });
+
+  it('logs state changes at info through a child logger per worker, and scale decisions with their reason', async () => {
+    harness = createLifecycleHarness({
+      redisUrl: inject('redisUrl'),
+      configure: (builder, prefix) =>
+        builder.withScriptType('python', { template: heroWorkerConfig('python', prefix), initial: 1 }),
+    });
+    const { manager, lines } = harness;
+
+    await manager.startAllWorkers();
+    await manager.scaleWorkers('python', 2);
+
+    const running = lines.filter((line) => line.msg === 'worker state changed' && line.state === 'running');
+    expect(running.map((line) => [line.level, line.worker, line.scriptType])).toEqual([
+      [INFO, 'python_worker_0', 'python'],
+      [INFO, 'python_worker_1', 'python'],
+    ]);
+    const decision = lines.find((line) => line.msg === 'scaler decision' && line.reason === 'manual');
+    expect(decision).toMatchObject({ level: INFO, scriptType: 'python', from: 1, to: 2, detail: 'scale to 2' });
+  });
+});
