@@ -7,4 +7,11 @@ import { recoveryFigure } from './recovery.js';
 import { scaleFigure } from './scale.js';
 import { zinitFigure } from './zinit.js';
 
-export const FIGURES: Figure[] = [recoveryFigure, pingFigure, dispatchFigure, autoscaleFigure, scaleFigure, zinitFigure];
+export const FIGURES: Figure[] = [
+  recoveryFigure,
+  pingFigure,
+  dispatchFigure,
+  autoscaleFigure,
+  scaleFigure,
+  zinitFigure,
+];

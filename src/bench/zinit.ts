@@ -66,8 +66,11 @@ export const zinitFigure: Figure = {
             baselineValue: raw.requestsPerSecond,
             runs: client.requests,
             notes:
-              `sequential requests; client ${latency(client)}; raw ${latency(raw)}` +
-              (protocol === 'legacy' ? '; legacy: one connection per command' : '; JSON-RPC: one long-lived connection'),
+              `sequential requests, req/s = 1000 / median latency (mean-based: client ${client.meanRequestsPerSecond.toFixed(0)}, ` +
+              `raw ${raw.meanRequestsPerSecond.toFixed(0)}); client ${latency(client)}; raw ${latency(raw)}` +
+              (protocol === 'legacy'
+                ? '; legacy: one connection per command'
+                : '; JSON-RPC: one long-lived connection'),
           }),
         );
       }

@@ -329,9 +329,10 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
       const endpoint = address?.type === 'tcp' ? address.url : (address?.socketPath ?? endpointOf(config.admin));
       view.line('');
       view.line('The supervisor keeps running (--forever). In another terminal:');
-      view.line(
-        `  npx hero-supervisor status --endpoint ${endpoint} --token "$(cat ${started.tokenFile ?? config.admin.tokenFile})"`,
-      );
+      const cli = process.argv[1] !== undefined ? `node ${process.argv[1]}` : 'npx hero-supervisor';
+      const tokenFile = started.tokenFile ?? config.admin.tokenFile;
+      view.line(`  export HERO_ADMIN_TOKEN="$(cat ${tokenFile})" HERO_ADMIN_ENDPOINT=${endpoint}`);
+      view.line(`  ${cli} status`);
       view.line('Press Ctrl-C to stop.');
       await new Promise<void>((resolve) =>
         stopRequested.signal.addEventListener('abort', () => resolve(), { once: true }),

@@ -30,6 +30,20 @@ export const PING_JOB_RETENTION = { age: 60, count: 100 } as const;
 /** The default ping deadline when the caller gives none. */
 export const DEFAULT_PING_TIMEOUT_MS = 2_000;
 
+/** After the deadline, reading a missed reply and removing the ping job may take this long before Redis counts as hung. */
+const PING_CLEANUP_BUDGET_MS = 500;
+
+/** Resolves with the promise's value, or `undefined` after `ms` (the promise is left to settle unobserved). */
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 export interface PingClientOptions {
   /** Where Redis is; ignored when `connection` is given. @defaultValue 'redis://127.0.0.1:6379' */
   redis?: string | RedisConnectionOptions;
@@ -57,7 +71,7 @@ export class PingClient {
   readonly #waiters = new Map<string, Waiter>();
   readonly #replyChannel: string;
   #subscriber: Redis | undefined;
-  #subscribed: Promise<unknown> | undefined;
+  #subscribed: Promise<boolean> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: PingClientOptions = {}) {
@@ -101,10 +115,14 @@ export class PingClient {
     try {
       if (!(await this.#ensureSubscribed(deadline))) return this.#transportDown();
       const data: PingJobData = { type: 'ping', sentAt: Date.now(), timeoutMs, replyChannel: this.#replyChannel };
+      let acknowledged = false;
       const added = queue
         .add(PING_JOB_NAME, data, { jobId, removeOnComplete: PING_JOB_RETENTION, removeOnFail: PING_JOB_RETENTION })
         .then(
-          () => undefined,
+          () => {
+            acknowledged = true;
+            return undefined;
+          },
           (error: Error) => error,
         );
       const addError = await Promise.race([added, answered.then(() => undefined)]);
@@ -116,7 +134,10 @@ export class PingClient {
       if (this.#closing) return { type: 'failed', reason: 'the ping client was closed while waiting' };
       if (reply) return { type: 'ok', reply, latencyMs: performance.now() - started };
       if (this.#connection.status !== 'ready') return this.#transportDown();
-      return await this.#afterDeadline(queue, jobId, started, timeoutMs);
+      // A connected Redis that did not even acknowledge the ping job in time is hung or overloaded: not the worker.
+      if (!acknowledged) return this.#transportDown(`did not acknowledge the ping within ${timeoutMs} ms`);
+      const late = await withinMs(this.#afterDeadline(queue, jobId, started, timeoutMs), PING_CLEANUP_BUDGET_MS);
+      return late ?? this.#transportDown(`did not answer within ${PING_CLEANUP_BUDGET_MS} ms after the deadline`);
     } finally {
       clearTimeout(timer);
       this.#waiters.delete(jobId);
@@ -139,10 +160,10 @@ export class PingClient {
     return { type: 'timeout', timeoutMs };
   }
 
-  #transportDown(): PingOutcome {
+  #transportDown(detail = `connection ${this.#connection.status}`): PingOutcome {
     return {
       type: 'transport-down',
-      reason: `Redis at ${this.#resolved.display} is unreachable (connection ${this.#connection.status})`,
+      reason: `Redis at ${this.#resolved.display} is unreachable (${detail})`,
     };
   }
 
@@ -177,15 +198,24 @@ export class PingClient {
       subscriber.on('message', (_channel: string, message: string) => this.#onReply(message));
       this.#subscriber = subscriber;
       // ioredis re-subscribes by itself after a reconnect (autoResubscribe).
-      this.#subscribed = subscriber.subscribe(this.#replyChannel).catch(() => undefined);
+      this.#subscribed = this.#subscribe(subscriber);
     }
-    if (this.#subscriber.status === 'ready') {
-      await this.#subscribed;
-      return true;
-    }
-    if (!(await this.#ready(this.#subscriber, deadline))) return false;
-    await this.#subscribed;
-    return true;
+    const subscriber = this.#subscriber;
+    if (subscriber.status !== 'ready' && !(await this.#ready(subscriber, deadline))) return false;
+    const subscribed =
+      (await withinMs(this.#subscribed ?? this.#subscribe(subscriber), deadline - performance.now())) === true;
+    // A failed SUBSCRIBE is tried again by the next ping.
+    if (!subscribed) this.#subscribed = undefined;
+    return subscribed;
+  }
+
+  #subscribe(subscriber: Redis): Promise<boolean> {
+    const subscribed = subscriber.subscribe(this.#replyChannel).then(
+      () => true,
+      () => false,
+    );
+    this.#subscribed = subscribed;
+    return subscribed;
   }
 
   #onReply(message: string): void {

@@ -80,6 +80,8 @@ export interface DaemonConfigInput {
   python?: string;
   /** YAML of the `redis` section; overrides `redisUrl`. */
   redisYaml?: string;
+  /** YAML of the `admin` section, with `{port}` and `{token}` filled in. @defaultValue '{ port: {port}, token: "{token}" }' */
+  adminYaml?: string;
   /** Resolve once the daemon reports "supervisor running" (else as soon as it is spawned). @defaultValue true */
   waitUntilRunning?: boolean;
 }
@@ -100,7 +102,7 @@ export async function startDaemon(
       input.redisYaml ?? `redis: { url: "${input.redisUrl}", keyPrefix: ${prefix} }`,
       `processManager: { type: embedded, stateFile: "${join(dir, 'children.json')}" }`,
       `scriptTypes:\n  python: ${input.python ?? '{ binary: hero-worker, min: 2, max: 4 }'}`,
-      `admin: { port: ${port}, token: "${token}" }`,
+      `admin: ${(input.adminYaml ?? '{ port: {port}, token: "{token}" }').replace('{port}', String(port)).replace('{token}', token)}`,
       'logging: { level: info }',
       input.extraYaml ?? '',
     ].join('\n'),

@@ -21,7 +21,8 @@ describe('WorkerLifecycleManager adoption (Zinit double)', () => {
   it('adopts workers that already run instead of starting duplicates', async () => {
     const redisUrl = inject('redisUrl');
     double = await ZinitJsonRpcDouble.start();
-    const zinit = () => new ZinitProcessManager({ socketPath: double?.socketPath ?? '', configDir: double?.configDir ?? '' });
+    const zinit = () =>
+      new ZinitProcessManager({ socketPath: double?.socketPath ?? '', configDir: double?.configDir ?? '' });
     // A previous supervisor started two workers, then went away (a Zinit client's close() only disconnects).
     const previous = zinit();
     const names = ['python_worker_0', 'python_worker_1'];
@@ -46,7 +47,9 @@ describe('WorkerLifecycleManager adoption (Zinit double)', () => {
     const runningBefore = await waitFor(
       async () => {
         const statuses = await previous.list();
-        const pids = names.map((name) => statuses.find((status) => status.name === name && status.state === 'running')?.pid);
+        const pids = names.map(
+          (name) => statuses.find((status) => status.name === name && status.state === 'running')?.pid,
+        );
         return pids.every((pid) => pid !== undefined && pid > 0) && (pids as number[]);
       },
       { description: 'both workers running under Zinit' },

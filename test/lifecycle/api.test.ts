@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ConfigError, WorkerNotFoundError, WorkerStartFailedError } from '../../src/errors.js';
+import { ScriptType } from '../../src/jobs/script-type.js';
 import type { Supervisor } from '../../src/jobs/supervisor.js';
 import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
-import { ScriptType } from '../../src/jobs/script-type.js';
 import { WorkerConfig } from '../../src/lifecycle/worker-config.js';
 import { WorkerLifecycleManagerBuilder } from '../../src/lifecycle/worker-lifecycle-manager-builder.js';
 import { EmbeddedProcessManager } from '../../src/process/embedded/embedded-process-manager.js';
@@ -148,9 +148,11 @@ describe('WorkerLifecycleManager API', () => {
     expect(() => builder().addWorker(config).addWorker(config)).toThrow(
       'The name "python_worker_0" is used twice: workers and services need unique names.',
     );
-    expect(() => builder().addWorker(config.copyAs('a').withDependencies(['redis'])).build()).toThrow(
-      'Worker "a" depends on `redis`, which is not a service of this supervisor: add it with addService().',
-    );
+    expect(() =>
+      builder()
+        .addWorker(config.copyAs('a').withDependencies(['redis']))
+        .build(),
+    ).toThrow('Worker "a" depends on `redis`, which is not a service of this supervisor: add it with addService().');
     expect(() => new WorkerConfig('bad/name', 'x', 'python')).toThrow(
       'Expected `name` to be 1-128 letters, digits, `_` or `-`, got `bad/name` (string).',
     );

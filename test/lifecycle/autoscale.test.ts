@@ -38,7 +38,8 @@ describe('WorkerLifecycleManager autoscaling', () => {
     expect(up.detail).toMatch(/^queue depth 6 wants 3 worker\(s\)/);
     await waitFor(() => manager.getRunningWorkerCount('python') >= 1, { description: 'a worker up' });
     await waitFor(
-      async () => (await Promise.all(jobs.map((id) => harness?.jobState(id as string)))).every((s) => s === 'completed'),
+      async () =>
+        (await Promise.all(jobs.map((id) => harness?.jobState(id as string)))).every((s) => s === 'completed'),
       { description: 'every job completed', timeoutMs: 30_000 },
     );
     // Down in steps, each to the highest need seen during the window, until the empty queue held for the window.

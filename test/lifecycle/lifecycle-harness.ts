@@ -4,7 +4,7 @@
  * down; tests call it in afterEach.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
@@ -119,11 +119,38 @@ export function createLifecycleHarness({ redisUrl, configure, settings, processe
     return (await queue?.getJobState(id)) ?? undefined;
   }
 
+  /** Why a job failed (BullMQ `failedReason`), for assertion messages. */
+  async function failedReason(id: string, scriptType = 'python'): Promise<string | undefined> {
+    const queue = queues.find((candidate) => candidate.name === jobQueueName(scriptType));
+    return (await queue?.getJob(id))?.failedReason;
+  }
+
   async function cleanup(): Promise<void> {
     await manager.shutdown();
     await Promise.all(queues.map((queue) => queue.close()));
     if (processes === undefined) await backend.close();
   }
 
-  return { manager, backend, prefix, lines, addJob, jobState, cleanup };
+  return { manager, backend, prefix, lines, addJob, jobState, failedReason, cleanup };
 }
+
+/**
+ * The pid of an interpreter that `workerPid` runs in a process group of its own (its script is running), if any.
+ * Read from /proc: `stat` holds `pid (comm) state ppid pgrp ...`.
+ */
+export function runningScriptOf(workerPid: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // it ended while we looked
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const [ppid, pgrp] = [Number(fields[1]), Number(fields[2])];
+    if (ppid === workerPid && pgrp === Number(entry)) return Number(entry);
+  }
+  return undefined;
+}
+

@@ -39,7 +39,13 @@ describe('WorkerLifecycleManager memory limit and logs', () => {
 
     expect(reasons[0]).toBe('memory-limit');
     const warning = lines.find((line) => line.msg === 'restarting worker over its memory limit');
-    expect(warning).toMatchObject({ level: WARN, worker: 'hog_worker_0', scriptType: 'hog', limitMb: 64, reason: 'memory-limit' });
+    expect(warning).toMatchObject({
+      level: WARN,
+      worker: 'hog_worker_0',
+      scriptType: 'hog',
+      limitMb: 64,
+      reason: 'memory-limit',
+    });
     expect(warning?.rssMb).toBeGreaterThan(64);
   });
 

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { isProcessAlive } from '../helpers/process-alive.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { createLifecycleHarness, heroWorkerConfig } from './lifecycle-harness.js';
+import { createLifecycleHarness, heroWorkerConfig, runningScriptOf } from './lifecycle-harness.js';
 
 describe('WorkerLifecycleManager scaling', () => {
   let harness: ReturnType<typeof createLifecycleHarness> | undefined;
@@ -58,10 +58,17 @@ describe('WorkerLifecycleManager scaling', () => {
     await manager.startAllWorkers();
     const jobId = await harness.addJob('import time\ntime.sleep(1)\nprint("finished")');
     await waitFor(() => manager.getWorkerStatus('python_worker_0').busy, { description: 'the worker busy' });
+    // The job is busy from its `started` event; wait until its interpreter runs in its own process group, so that the
+    // stop signal to the worker's group cannot catch the interpreter between fork and setsid.
+    const workerPid = manager.getWorkerStatus('python_worker_0').pid as number;
+    await waitFor(() => runningScriptOf(workerPid), { description: 'the interpreter running' });
 
     await manager.scaleWorkers('python', 0);
 
     expect(manager.listWorkers()).toEqual([]);
-    expect(await harness.jobState(jobId)).toBe('completed');
+    expect({ state: await harness.jobState(jobId), reason: await harness.failedReason(jobId) }).toEqual({
+      state: 'completed',
+      reason: undefined,
+    });
   });
 });

@@ -19,11 +19,17 @@ describe('WorkerLifecycleManager signals', () => {
 
   it.each(['SIGTERM', 'SIGINT'] as const)('shuts down on %s and leaves no process behind', async (signal) => {
     assertBuilt();
-    const supervisor = spawn(process.execPath, [FIXTURE, inject('redisUrl'), `test-${randomUUID().slice(0, 8)}`, HERO_WORKER], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const supervisor = spawn(
+      process.execPath,
+      [FIXTURE, inject('redisUrl'), `test-${randomUUID().slice(0, 8)}`, HERO_WORKER],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     child = supervisor;
-    const [line] = (await once(createInterface({ input: supervisor.stdout as NodeJS.ReadableStream }), 'line')) as [string];
+    const [line] = (await once(createInterface({ input: supervisor.stdout as NodeJS.ReadableStream }), 'line')) as [
+      string,
+    ];
     const { pids } = JSON.parse(line) as { pids: number[] };
     expect(pids.filter(isProcessAlive)).toHaveLength(2);
 

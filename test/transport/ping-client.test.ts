@@ -101,6 +101,25 @@ describe('PingClient', () => {
     if (outcome.type === 'transport-down') expect(outcome.reason).toContain(`Redis at redis://127.0.0.1:${redis.port}`);
   });
 
+  it('reports transport-down, and does not hang, when Redis stops answering (SIGSTOP)', async () => {
+    const redis = await RedisServerProcess.start();
+    cleanups.push(() => redis.stop());
+    const prefix = freshPrefix();
+    const worker = startWorker(redis.url, prefix, 'python_frozen');
+    await worker.ready();
+    const client = pingClient(redis.url, prefix);
+    expect((await client.ping('python_frozen', { timeoutMs: 5_000 })).type).toBe('ok');
+
+    process.kill(redis.pid as number, 'SIGSTOP');
+    cleanups.push(async () => process.kill(redis.pid as number, 'SIGCONT'));
+    const outcome = await client.ping('python_frozen', { timeoutMs: 500 });
+
+    expect(outcome).toEqual({
+      type: 'transport-down',
+      reason: `Redis at redis://127.0.0.1:${redis.port} is unreachable (did not acknowledge the ping within 500 ms)`,
+    });
+  });
+
   it('answers again once Redis is back', async () => {
     const redis = await RedisServerProcess.start();
     cleanups.push(() => redis.stop());

@@ -1,9 +1,10 @@
 /** Turns socket-level failures into one clear, typed error that names the socket and what to check. */
 import { BackendUnavailableError } from '../../errors.js';
 
-/** Errno codes that mean "nobody listens there": the socket file is missing, stale, or not a socket. */
-const NOT_RUNNING_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'ECONNRESET', 'EPIPE']);
-
+/**
+ * ENOENT (no socket file), ECONNREFUSED (a stale socket a dead Zinit left), ECONNRESET/EPIPE (it died mid-request):
+ * all mean "Zinit is not running there". EACCES/EPERM get their own advice.
+ */
 export function zinitUnavailableError(socketPath: string, error: unknown): BackendUnavailableError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EACCES' || code === 'EPERM') {
@@ -17,8 +18,4 @@ export function zinitUnavailableError(socketPath: string, error: unknown): Backe
     `Zinit is not running at ${socketPath} (${shown}). Is zinit running? Check the socket path, or use the embedded backend.`,
     { cause: error },
   );
-}
-
-export function isNotRunningCode(error: unknown): boolean {
-  return NOT_RUNNING_CODES.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
 }
