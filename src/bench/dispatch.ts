@@ -108,9 +108,9 @@ export const dispatchFigure: Figure = {
   smokeInCi: true,
   async run(ctx) {
     const workers = ctx.size(4, 1);
-    const jobs = ctx.size(300, 6);
+    const jobs = ctx.size(200, 6);
     const inFlight = workers * 2;
-    const rounds = ctx.size(3, 1);
+    const rounds = ctx.size(5, 1);
 
     const rawQueue = 'raw-dispatch';
     const rawWorkers: ChildProcess[] = await Promise.all(

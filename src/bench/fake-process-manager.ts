@@ -98,8 +98,10 @@ export class FakeProcessManager implements ProcessManager {
     return [...this.#services.values()].map((service) => this.#statusOf(service));
   }
 
+  /** A fake process prints nothing: an empty log (after checking the name, as a real backend would). */
   async *logs(name: string, _options?: LogOptions): AsyncIterable<string> {
     this.#get(name);
+    yield* [];
   }
 
   // ---- events ------------------------------------------------------------------------------------

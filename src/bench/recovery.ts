@@ -24,7 +24,7 @@ import {
 import { benchLine } from './output.js';
 import { openPm2, type Pm2Driver } from './pm2-driver.js';
 import { HERO_WORKER_BIN, killAndWait } from './processes.js';
-import { startRawWorker, WORKER_READY_TIMEOUT_MS } from './raw-baseline.js';
+import { startRawWorker } from './raw-baseline.js';
 import { summarize } from './stats.js';
 
 /** A recovery slower than this is a failure of the figure, not a slow sample. */

@@ -22,6 +22,8 @@ export interface DependencyDeps {
   adopted: ReadonlySet<string>;
   startTimeoutMs: number;
   logger: Logger;
+  /** Runs once every dependency runs (e.g. connecting to a Redis that is itself a dependency). */
+  afterStart(): Promise<void>;
   /** A failed start fails the supervisor's start; the owner keeps the typed error to reject with. */
   onStartError(error: Error): void;
   /** A failed stop is reported, and the next service is stopped anyway. */
@@ -87,6 +89,7 @@ export function createDependencyActors(deps: DependencyDeps) {
       const processes = deps.processes();
       try {
         await startInOrder(processes, input.names);
+        await deps.afterStart();
       } catch (error) {
         deps.onStartError(error as Error);
         throw error;

@@ -353,17 +353,6 @@ export class WorkerLifecycleManager {
     const unsubscribe = processes.subscribe((event) => this.#onProcessEvent(event));
     this.#cleanups.unshift({ name: 'unsubscribe process events', run: unsubscribe });
 
-    const transport = await this.#parts.openTransport();
-    this.#transport = transport;
-    const unsubscribeActivity = transport.onJobActivity((activity) => this.#onJobActivity(activity));
-    this.#cleanups.unshift(
-      { name: 'unsubscribe job activity', run: unsubscribeActivity },
-      { name: 'close queues', run: () => Promise.all([...this.#queues.values()].map((queue) => queue.close())) },
-      { name: 'close transport', run: () => transport.close() },
-    );
-    // Activity published before the subscription is active is lost; wait for it, but never block a start on Redis.
-    await Promise.race([transport.ready().catch(() => {}), delay(ACTIVITY_READY_WAIT_MS)]);
-
     const adopted = this.#options.adopt
       ? await this.#findAdoptable(processes)
       : new Map<string, Record<string, number>>();
@@ -388,6 +377,8 @@ export class WorkerLifecycleManager {
           adopted: this.#adoptedServices,
           startTimeoutMs: this.#options.timings.dependencyStartTimeoutMs,
           logger: this.#logger,
+          // Redis may itself be a dependency: connect once it runs, before any worker starts.
+          afterStart: () => this.#openTransport(),
           onStartError: (error) => {
             this.#dependencyError = error;
           },
@@ -436,8 +427,22 @@ export class WorkerLifecycleManager {
         new WorkerStartFailedError('dependencies', supervisor.getSnapshot().context.reason ?? 'unknown')
       );
     }
-    this.#startAutoscalePolling(transport.redis);
+    this.#startAutoscalePolling(this.#transportOrThrow().redis);
     this.#startMemoryMonitoring();
+  }
+
+  async #openTransport(): Promise<void> {
+    if (this.#transport !== undefined) return;
+    const transport = await this.#parts.openTransport();
+    this.#transport = transport;
+    const unsubscribeActivity = transport.onJobActivity((activity) => this.#onJobActivity(activity));
+    this.#cleanups.unshift(
+      { name: 'unsubscribe job activity', run: unsubscribeActivity },
+      { name: 'close queues', run: () => Promise.all([...this.#queues.values()].map((queue) => queue.close())) },
+      { name: 'close transport', run: () => transport.close() },
+    );
+    // Activity published before the subscription is active is lost; wait for it, but never block a start on Redis.
+    await Promise.race([transport.ready().catch(() => {}), delay(ACTIVITY_READY_WAIT_MS)]);
   }
 
   async #shutdown(): Promise<void> {

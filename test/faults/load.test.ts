@@ -88,7 +88,7 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
         `processManager: { type: embedded, stateFile: "${join(dir, 'children.json')}" }`,
         `scriptTypes:\n  sal: { binary: hero-worker, args: ${JSON.stringify(args)}, min: ${WORKERS}, max: ${WORKERS} }`,
         `admin: { port: ${port}, token: "${token}" }`,
-        'logging: { level: warn }',
+        'logging: { level: info }',
       ].join('\n'),
     );
     daemon = spawnDaemon(configPath);

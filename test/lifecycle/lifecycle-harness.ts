@@ -153,4 +153,3 @@ export function runningScriptOf(workerPid: number): number | undefined {
   }
   return undefined;
 }
-

@@ -50,6 +50,7 @@ describe('createDependencyActors', () => {
       adopted: new Set(),
       startTimeoutMs: 1,
       logger: pino({ level: 'silent' }),
+      afterStart: async () => {},
       onStartError: () => {},
       onStopError: () => {},
     });
