@@ -4,6 +4,19 @@ export { type ScalerEvent, type ScalerInput, scalerMachine } from '../machines/s
 export { type AutoscaleSettings, DEFAULT_AUTOSCALE, decideAutoscale, pickVictims } from '../machines/scaler-policy.js';
 export { type SupervisorEvent, type SupervisorInput, supervisorMachine } from '../machines/supervisor.machine.js';
 export type { PingOutcome, PingReply, WorkerEvent } from '../machines/worker.events.js';
+export { backoffDelay, describeExit, planRestart, recordRestart } from '../machines/restart-policy.js';
+export { defaultWorkerSettings, type WorkerSettings } from '../machines/worker.defaults.js';
+export {
+  type PingActorInput,
+  type ProcessActorInput,
+  type WorkerContext,
+  type WorkerInput,
+  type WorkerSnapshot,
+  type WorkerStateChange,
+  type WorkerStateName,
+  workerMachine,
+  workerStateOf,
+} from '../machines/worker.machine.js';
 export { AdminClient, type AdminClientOptions } from './admin/admin-client.js';
 export { type AdminAddress, type AdminControl, AdminServer, type AdminServerOptions } from './admin/admin-server.js';
 export type {

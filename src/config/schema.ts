@@ -160,7 +160,10 @@ const scriptTypeSchema = z.strictObject({
   args: z
     .array(z.string())
     .optional()
-    .meta({ description: 'argv after the binary; `{workerId}` and `{redisUrl}` are filled per worker.' }),
+    .meta({
+      description:
+        'argv after the binary; `{workerId}`, `{redisUrl}` and `{scriptType}` are filled per worker. For `hero-worker`, added after its standard arguments (e.g. `[--interpreter, "v run"]`).',
+    }),
   env: envMap
     .default({})
     .meta({ description: 'Environment: `KEY: value`, or `KEY: { value | fromEnv, secret: true }`.' }),

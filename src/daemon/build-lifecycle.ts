@@ -24,8 +24,11 @@ export async function templateFor(config: SupervisorConfig, scriptType: string):
   const type = config.scriptTypes[scriptType];
   if (type === undefined) throw new Error(`no script type ${scriptType}`);
   const { binaryPath, prefixArgs } = workerCommand(type.binary);
+  // The bundled worker always gets its standard arguments; configured ones follow (and win: the last value counts).
   const args =
-    type.args ?? (type.binary === BUNDLED_WORKER_NAME ? defaultWorkerArgs(scriptType, config.redis.keyPrefix) : []);
+    type.binary === BUNDLED_WORKER_NAME
+      ? [...defaultWorkerArgs(scriptType, config.redis.keyPrefix), ...(type.args ?? [])]
+      : (type.args ?? []);
   const template = new WorkerConfig(`${scriptType}_worker_0`, binaryPath, scriptType)
     .withArgs([...prefixArgs, ...args])
     .withEnv({ REDIS_URL: '{redisUrl}' }, { secret: true })

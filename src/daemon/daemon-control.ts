@@ -12,6 +12,7 @@ import type { WorkerLifecycleManager } from '../lifecycle/worker-lifecycle-manag
 import { CpuRateTracker, readProcessStats } from '../metrics/proc-stats.js';
 import type { SupervisorMetrics } from '../metrics/supervisor-metrics.js';
 import type { ProcessManager } from '../process/process-manager.js';
+import type { ZinitServiceStats } from '../process/zinit/zinit-client.js';
 import type { JobActivityStream } from '../transport/job-activity.js';
 import { jobQueueName } from '../transport/queue-names.js';
 import { packageVersion } from '../worker/version.js';
@@ -22,6 +23,9 @@ export class ScriptTypeNotFoundError extends SupervisorError {
     super('WORKER_NOT_FOUND', `Unknown script type "${scriptType}" (configured: ${known.join(', ') || 'none'}).`);
   }
 }
+
+/** `service_stats` takes about 1 s inside Zinit (it samples CPU); a status waits for it at most this long. */
+const ZINIT_STATS_TIMEOUT_MS = 1_500;
 
 /** A queue count that takes longer than this is reported as unknown (`?`): status must answer while Redis is away. */
 const QUEUE_COUNT_TIMEOUT_MS = 500;
@@ -74,8 +78,29 @@ export class DaemonControl implements AdminControl {
     const workers = lifecycle.listWorkers();
     const stats = await readProcessStats(workers.map((worker) => worker.pid ?? 0));
     this.#cpu.retain(stats.keys());
+    const remote = await this.#zinitStats(
+      workers.filter((worker) => worker.pid && !stats.has(worker.pid)).map((w) => w.name),
+    );
     const workerReports: WorkerReport[] = workers.map((worker) => {
       const sample = worker.pid !== null ? stats.get(worker.pid) : undefined;
+      const fromZinit = remote.get(worker.name);
+      if (sample === undefined && fromZinit !== undefined) {
+        return {
+          name: worker.name,
+          scriptType: worker.scriptType,
+          state: worker.gaveUp ? 'failed (gave up)' : worker.state,
+          pid: worker.pid,
+          startedAt: null,
+          uptimeMs: null,
+          lastJobAt: worker.lastJobAt,
+          restarts: worker.restarts,
+          consecutivePingFailures: worker.consecutivePingFailures,
+          reason: worker.reason,
+          cpuSeconds: null,
+          cpuPercent: fromZinit.cpuPercent,
+          memoryBytes: fromZinit.memoryBytes,
+        };
+      }
       return {
         name: worker.name,
         scriptType: worker.scriptType,
@@ -152,6 +177,44 @@ export class DaemonControl implements AdminControl {
   async close(): Promise<void> {
     this.#unsubscribe();
     await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
+  }
+
+  /**
+   * CPU and memory from Zinit's JSON-RPC `service_stats`, for workers whose process is not visible in our `/proc`
+   * (Zinit on another host or in another pid namespace). Zinit takes about a second to answer, so it is asked
+   * only then, all at once, and at most `ZINIT_STATS_TIMEOUT_MS`.
+   */
+  async #zinitStats(names: readonly string[]): Promise<Map<string, { cpuPercent: number; memoryBytes: number }>> {
+    const result = new Map<string, { cpuPercent: number; memoryBytes: number }>();
+    const manager = this.#parts.processManager as ProcessManager & {
+      stats?: (name: string) => Promise<ZinitServiceStats | undefined>;
+    };
+    if (names.length === 0 || typeof manager.stats !== 'function') return result;
+    const stats = manager.stats.bind(manager);
+    await Promise.all(
+      names.map(async (name) => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          const answer = await Promise.race([
+            stats(name),
+            new Promise<undefined>((resolve) => {
+              timer = setTimeout(() => resolve(undefined), ZINIT_STATS_TIMEOUT_MS);
+            }),
+          ]);
+          if (answer === undefined) return;
+          const children = answer.children ?? [];
+          result.set(name, {
+            cpuPercent: answer.cpuUsage + children.reduce((sum, child) => sum + child.cpuUsage, 0),
+            memoryBytes: answer.memoryUsage + children.reduce((sum, child) => sum + child.memoryUsage, 0),
+          });
+        } catch {
+          // legacy Zinit or a transient error: leave the figures unknown
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    return result;
   }
 
   async #queueCounts(scriptType: string): Promise<QueueReport | null> {

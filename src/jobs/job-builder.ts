@@ -3,6 +3,7 @@
  * what it expected, e.g. "Expected `timeout` to be a positive integer of ms, got `-5` (number)."
  */
 import { randomUUID } from 'node:crypto';
+import { ENV_KEY_PATTERN } from '../env-key.js';
 import { InvalidJobError } from '../errors.js';
 import { Job } from './job.js';
 import { isScriptType, SCRIPT_TYPES, type ScriptType } from './script-type.js';
@@ -13,8 +14,7 @@ export const MAX_SCRIPT_BYTES = 1024 * 1024;
 /** Long enough for a real script, short enough that a hung one is noticed. */
 export const DEFAULT_JOB_TIMEOUT_MS = 60_000;
 
-/** Environment variable names as POSIX shells accept them: no `=`, no NUL, no leading digit. */
-export const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export { ENV_KEY_PATTERN };
 
 /** How much of a bad value an error message shows. */
 const SHOWN_VALUE_CHARS = 40;

@@ -74,7 +74,7 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
     const spec = toServiceSpec(config, values, { stopTimeoutMs });
     if (config.sha256 !== undefined) await verifyBinary(name, config.binaryPath, config.sha256);
     await deps.processes.ensureService(spec);
-    return { spec, config };
+    return { spec, config, values };
   };
 
   // Actor inputs carry only the name: remember each worker's script type from its context for launchFor.
@@ -96,8 +96,10 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
     },
     actors: {
       startProcess: fromPromise<void, ProcessActorInput>(async ({ input }) => {
-        const { spec, config } = await launch(input.name, scriptTypes.get(input.name));
-        loggers.get(input.name)?.info({ spec: redactSpec(spec, config.secretEnvKeys) }, 'starting worker process');
+        const { spec, config, values } = await launch(input.name, scriptTypes.get(input.name));
+        loggers
+          .get(input.name)
+          ?.info({ spec: redactSpec(spec, config.secretEnvKeys, [values.redisUrl]) }, 'starting worker process');
         await deps.processes.start(input.name);
       }),
       stopProcess: fromPromise<void, ProcessActorInput>(async ({ input }) => {

@@ -3,6 +3,7 @@
  * `{workerId}`, `{redisUrl}` and `{scriptType}` in args, env values and the health check are filled per instance.
  */
 import type { ServiceSpec } from '../process/process-manager.js';
+import { redactRedisUrl } from '../transport/redis-connection.js';
 import type { WorkerConfig } from './worker-config.js';
 
 export interface TemplateValues {
@@ -41,11 +42,26 @@ export function toServiceSpec(config: WorkerConfig, values: TemplateValues, defa
   return spec;
 }
 
-/** The spec as it may be logged: values of secret env keys replaced by `***`. */
-export function redactSpec(spec: ServiceSpec, secretKeys: ReadonlySet<string>): ServiceSpec {
-  if (spec.env === undefined || secretKeys.size === 0) return spec;
+/**
+ * The spec as it may be logged: values of secret env keys replaced by `***`, and each Redis URL (which may hold a
+ * password) shown with its password hidden wherever it was filled in.
+ */
+export function redactSpec(
+  spec: ServiceSpec,
+  secretKeys: ReadonlySet<string>,
+  redisUrls: readonly string[] = [],
+): ServiceSpec {
+  const hide = (text: string) =>
+    redisUrls.reduce((result, url) => (url === '' ? result : result.split(url).join(redactRedisUrl(url))), text);
   return {
     ...spec,
-    env: Object.fromEntries(Object.entries(spec.env).map(([key, value]) => [key, secretKeys.has(key) ? '***' : value])),
+    command: spec.command.map(hide),
+    env:
+      spec.env === undefined
+        ? undefined
+        : Object.fromEntries(
+            Object.entries(spec.env).map(([key, value]) => [key, secretKeys.has(key) ? '***' : hide(value)]),
+          ),
+    healthCheck: spec.healthCheck?.map(hide),
   };
 }

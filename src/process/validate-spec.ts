@@ -4,6 +4,7 @@
  * Cross-field rules (a service may not depend on itself) name both fields.
  */
 import { constants } from 'node:os';
+import { ENV_KEY_PATTERN } from '../env-key.js';
 import { InvalidSpecError } from '../errors.js';
 import type { ServiceSpec } from './process-manager.js';
 
@@ -15,9 +16,6 @@ export const MAX_SERVICE_NAME_LENGTH = 64;
 
 /** Letters, digits, `_` and `-`: safe as a file name, a log prefix and a Zinit service name. */
 const SERVICE_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
-
-/** POSIX portable env name rule, minus nothing: letters, digits and `_`, not starting with a digit. */
-const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Longest stop timeout accepted: a day. Longer is surely a unit mistake (seconds given as ms the other way round). */
 const MAX_STOP_TIMEOUT_MS = 24 * 60 * 60 * 1000;

@@ -4,6 +4,7 @@
  * (README "Wire protocol" documents them; names come from `queue-names.ts`).
  */
 import type { PingReply } from '../../machines/worker.events.js';
+import { ENV_KEY_PATTERN } from '../env-key.js';
 
 /** The BullMQ job name of script jobs (on `jobs.<scriptType>`). */
 export const SCRIPT_JOB_NAME = 'script';
@@ -138,7 +139,10 @@ export function checkJobData(value: unknown): string | undefined {
   if (value.env !== undefined) {
     if (!isRecord(value.env)) return 'job data field `env` must be an object of strings';
     for (const [key, entry] of Object.entries(value.env)) {
+      // The wire is not trusted: a key such as `A=B` would smuggle another variable into the script's environment.
+      if (!ENV_KEY_PATTERN.test(key)) return `job data field \`env\` has an invalid key ${JSON.stringify(key)}`;
       if (typeof entry !== 'string') return `job data field \`env.${key}\` must be a string`;
+      if (entry.includes('\0')) return `job data field \`env.${key}\` contains a NUL byte`;
     }
   }
   return undefined;

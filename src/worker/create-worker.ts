@@ -137,6 +137,10 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
     const problem = checkJobData(job.data);
     if (problem) throw new UnrecoverableError(`Invalid job: ${problem}.`);
     const raw = job.data as JobData;
+    if (raw.scriptType !== scriptType)
+      throw new UnrecoverableError(
+        `Invalid job: job data scriptType ${JSON.stringify(raw.scriptType)} does not match this worker's ${JSON.stringify(scriptType)} queue.`,
+      );
     const data: JobData = { ...raw, env: raw.env ?? {} };
     const controller = new AbortController();
     running.set(jobId, controller);

@@ -33,8 +33,11 @@ const JOBS = scaled(1_000);
 const STRICT = process.env.HERO_FAULT_STRICT_TIMING === '1';
 /** The issue's bound for `status` at p99. */
 const P99_BOUND_MS = 100;
-/** On shared CI cores: only catches a supervisor that stops answering. */
-const LOOSE_P99_BOUND_MS = 2_000;
+/**
+ * On shared CI cores (two, with other test files spawning processes) a saturated machine delays every answer by
+ * seconds; this bound only catches a supervisor that stops answering.
+ */
+const LOOSE_P99_BOUND_MS = 15_000;
 const STATUS_PROBE_INTERVAL_MS = 100;
 const MEMORY_SAMPLE_INTERVAL_MS = 250;
 
@@ -43,11 +46,23 @@ function rssMb(pid: number): number {
   return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024;
 }
 
-function getStatus(port: number, token: string): Promise<{ status: number; ms: number; body: string }> {
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command; clock ticks are 100 per second.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function getStatus(
+  port: number,
+  token: string,
+  path = '/status',
+): Promise<{ status: number; ms: number; body: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/status', headers: { authorization: `Bearer ${token}` } },
+      { host: '127.0.0.1', port, path, headers: { authorization: `Bearer ${token}` } },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -105,15 +120,26 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
 
   it('answers status promptly and keeps its memory flat while the fleet works through the jobs', async () => {
     const workerProcesses = processesMatching(HERO_WORKER, '--prefix', prefix);
+    // Baseline: status latency with the fleet idle.
+    const idleLatencies: number[] = [];
+    for (let probe = 0; probe < 10; probe += 1) idleLatencies.push((await getStatus(port, token)).ms);
+    const cpuBefore = cpuSeconds(daemon.pid);
+    const runStarted = performance.now();
     const latencies: number[] = [];
+    /** /healthz does no I/O: its latency is the daemon's event loop (and the machine's load), for comparison. */
+    const healthLatencies: number[] = [];
     const failedProbes: number[] = [];
     const memory: number[] = [];
     let running = true;
     const probe = (async () => {
       while (running) {
-        const answer = await getStatus(port, token).catch(() => ({ status: 0, ms: Number.NaN, body: '' }));
+        const [answer, health] = await Promise.all([
+          getStatus(port, token).catch(() => ({ status: 0, ms: Number.NaN, body: '' })),
+          getStatus(port, token, '/healthz').catch(() => ({ status: 0, ms: Number.NaN, body: '' })),
+        ]);
         if (answer.status === 200) latencies.push(answer.ms);
         else failedProbes.push(answer.status);
+        if (health.status === 200) healthLatencies.push(health.ms);
         await new Promise((resolve) => setTimeout(resolve, STATUS_PROBE_INTERVAL_MS));
       }
     })();
@@ -140,6 +166,8 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
         );
       }),
     );
+    const runSeconds = (performance.now() - runStarted) / 1000;
+    const daemonCpuSeconds = cpuSeconds(daemon.pid) - cpuBefore;
     running = false;
     await probe;
     clearInterval(sampler);
@@ -160,10 +188,14 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
       completed,
       failed,
       lost: JOBS - completed - failed,
+      runSeconds: runSeconds.toFixed(1),
+      daemonCpuSeconds: daemonCpuSeconds.toFixed(1),
+      statusIdleP99Ms: percentile(idleLatencies, 99).toFixed(1),
       statusProbes: latencies.length,
       statusFailures: failedProbes.length,
       statusP50Ms: p50.toFixed(1),
       statusP99Ms: p99.toFixed(1),
+      healthzP99Ms: percentile(healthLatencies, 99).toFixed(1),
       rssEarlyMb: early.toFixed(1),
       rssLateMb: late.toFixed(1),
       rssMaxMb: Math.max(...memory).toFixed(1),

@@ -30,6 +30,8 @@ describe('workerMachine model', () => {
   const modelMachine = toTestModelMachine(workerMachine);
   const model = createTestModel(modelMachine, {
     input,
+    // The model has about 500 states; a bug that lets a counter grow without bound must fail, not hang.
+    limit: 5_000,
     // The model state: the state value plus the context that steers guards; timestamps, counters and the
     // jitter seed would make it infinite.
     serializeState: (state) => {

@@ -424,7 +424,9 @@ export class EmbeddedProcessManager implements ProcessManager {
     const service = entry.spec.name;
     const { child, exited } = entry;
     if (child === undefined || exited === undefined) {
-      if (entry.state === 'blocked' || entry.state === 'spawned' || entry.state === 'running') {
+      // No process, but maybe a pending restart (error, failure, a non-oneshot success): a stop ends all of it.
+      const settledOneshot = entry.state === 'success' && entry.spec.oneshot === true;
+      if (entry.state !== 'unknown' && entry.state !== 'stopped' && !settledOneshot) {
         entry.state = 'stopped';
         entry.reason = undefined;
         entry.blockedOn = undefined;
