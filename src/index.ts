@@ -1,11 +1,11 @@
 /** The public entry of hero-supervisor: named exports only. */
 
+export { backoffDelay, describeExit, planRestart, recordRestart } from '../machines/restart-policy.js';
 export { type ScalerEvent, type ScalerInput, scalerMachine } from '../machines/scaler.machine.js';
 export { type AutoscaleSettings, DEFAULT_AUTOSCALE, decideAutoscale, pickVictims } from '../machines/scaler-policy.js';
 export { type SupervisorEvent, type SupervisorInput, supervisorMachine } from '../machines/supervisor.machine.js';
-export type { PingOutcome, PingReply, WorkerEvent } from '../machines/worker.events.js';
-export { backoffDelay, describeExit, planRestart, recordRestart } from '../machines/restart-policy.js';
 export { defaultWorkerSettings, type WorkerSettings } from '../machines/worker.defaults.js';
+export type { PingOutcome, PingReply, WorkerEvent } from '../machines/worker.events.js';
 export {
   type PingActorInput,
   type ProcessActorInput,

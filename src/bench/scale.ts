@@ -48,6 +48,11 @@ async function probe(
   child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
   });
+  // V8's out-of-memory report is long (GC log, native stack): look for it in every chunk, not in the tail.
+  let outOfHeap = false;
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (chunk.toString().includes('heap out of memory')) outOfHeap = true;
+  });
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -59,8 +64,8 @@ async function probe(
   const line = stdout.trim().split('\n').at(-1);
   if (child.exitCode !== 0 || !line) {
     const tail = stderrTail(child);
-    const reason = tail.includes('heap out of memory')
-      ? `ran out of heap (limit ${PROBE_HEAP_LIMIT_MB} MB)`
+    const reason = outOfHeap
+      ? `ran out of heap (limit ${PROBE_HEAP_LIMIT_MB} MB) before reaching ${count} running actors`
       : `exited with ${child.exitCode ?? child.signalCode}: ${tail.split('\n').slice(-3).join(' ')}`;
     return reason;
   }
@@ -81,7 +86,12 @@ export const scaleFigure: Figure = {
       const managed = await probe(ctx, 'managed', count, idleMs, timeoutMs);
       const bareOk = typeof bare === 'string' ? undefined : bare;
       if (typeof managed === 'string') {
-        const why = `managed ${count} actors: ${managed}`;
+        const bareSummary =
+          typeof bare === 'string'
+            ? `bare: ${bare}`
+            : `bare actors for comparison: ${(bare.heapBytes / count / 1024).toFixed(2)} KiB each, ` +
+              `${(bare.heapBytes / MB).toFixed(1)} MB, ${(bare.stateChanges / (bare.stormMs / 1000)).toFixed(0)} state changes/s`;
+        const why = `managed ${count} actors: ${managed}; ${bareSummary}`;
         ctx.log(why);
         for (const [name, unit, baseline] of [
           [`scale.heap-per-actor.${count}`, 'KiB', 'bare worker-machine actor'],

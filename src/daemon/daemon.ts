@@ -174,6 +174,24 @@ export class Daemon {
     this.#cleanups.unshift({ name: 'shut down lifecycle manager', run: () => lifecycle.shutdown() });
     lifecycle.on('worker:restarted', (event) => this.metrics.recordRestart(event.scriptType, event.worker));
     lifecycle.on('worker:gaveUp', (event) => this.metrics.recordGiveUp(event.scriptType, event.worker));
+    // Ping round trips feed hero_ping_latency_seconds once the lifecycle manager reports them (`worker:pinged`,
+    // requested; until then only the demo's explicit health passes are observed). Typed loosely on purpose.
+    const onAny = lifecycle.on.bind(lifecycle) as unknown as (
+      name: string,
+      listener: (event: unknown) => void,
+    ) => () => void;
+    onAny('worker:pinged', (event) => {
+      const { scriptType, outcome, latencyMs } = event as {
+        scriptType?: unknown;
+        outcome?: unknown;
+        latencyMs?: unknown;
+      };
+      const kind = typeof outcome === 'object' && outcome !== null ? (outcome as { type?: unknown }).type : outcome;
+      const ms = typeof latencyMs === 'number' ? latencyMs : (outcome as { latencyMs?: unknown } | null)?.latencyMs;
+      if (typeof scriptType === 'string' && typeof kind === 'string' && typeof ms === 'number') {
+        this.metrics.observePing(scriptType, kind, ms / 1000);
+      }
+    });
     lifecycle.on('lifecycle:error', (event) =>
       logger.warn({ err: event.error, context: event.context }, 'lifecycle step failed'),
     );

@@ -4,7 +4,7 @@
  * `HERO_FAULT_SCALE=10 npx vitest run test/faults` runs every scenario ten times bigger.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
@@ -220,37 +220,48 @@ export interface DaemonProcess {
 }
 
 /** Starts the built daemon on `configPath` with a clean environment (no HERO_* or REDIS_URL of the test run). */
-export function spawnDaemon(configPath: string, env: Record<string, string> = {}): DaemonProcess {
+export function spawnDaemon(
+  configPath: string,
+  env: Record<string, string> = {},
+  { logFile }: { logFile?: string } = {},
+): DaemonProcess {
   const clean: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('HERO_') && key !== 'REDIS_URL') clean[key] = value;
   }
+  // With `logFile`, stderr goes straight to a file: a busy test process reading a pipe would otherwise slow the
+  // daemon down (writes to a full pipe block), which is not what a load test means to measure.
+  const logFd = logFile === undefined ? undefined : openSync(logFile, 'a');
   const child = spawn(process.execPath, [HERO_SUPERVISOR, 'run', '-c', configPath], {
     env: { ...clean, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', logFd ?? 'pipe'],
   });
-  let stderr = '';
+  if (logFd !== undefined) closeSync(logFd);
+  let piped = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
-    stderr += chunk;
+    piped += chunk;
   });
+  const readStderr = () => (logFile === undefined ? piped : readFileSync(logFile, 'utf8'));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
     pid: child.pid ?? 0,
     exited,
-    stderr: () => stderr,
+    stderr: readStderr,
     running: async (timeoutMs = 30_000) => {
       await waitFor(
         () => {
           if (child.exitCode !== null || child.signalCode !== null) {
-            throw new Error(`the daemon exited (${child.exitCode ?? child.signalCode}) before running:\n${stderr}`);
+            throw new Error(
+              `the daemon exited (${child.exitCode ?? child.signalCode}) before running:\n${readStderr()}`,
+            );
           }
-          return stderr.includes('"msg":"supervisor running"');
+          return readStderr().includes('"msg":"supervisor running"');
         },
         { timeoutMs, description: 'the daemon to log "supervisor running"' },
       ).catch((error: Error) => {
-        throw new Error(`${error.message}\n--- daemon stderr ---\n${stderr.slice(-4000)}`);
+        throw new Error(`${error.message}\n--- daemon stderr ---\n${readStderr().slice(-4000)}`);
       });
     },
     stop: async (signal = 'SIGTERM') => {

@@ -61,17 +61,14 @@ function getStatus(
 ): Promise<{ status: number; ms: number; body: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, headers: { authorization: `Bearer ${token}` } },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, body }));
-      },
-    );
+    const req = request({ host: '127.0.0.1', port, path, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, body }));
+    });
     req.on('error', reject);
     req.end();
   });
@@ -106,7 +103,7 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
         'logging: { level: info }',
       ].join('\n'),
     );
-    daemon = spawnDaemon(configPath);
+    daemon = spawnDaemon(configPath, {}, { logFile: join(dir, 'daemon.log') });
     await daemon.running(120_000);
     supervisor = new SupervisorBuilder().redisUrl(redisUrl).prefix(prefix).callerId('fault11').build();
   }, 180_000);
@@ -124,6 +121,7 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
     const idleLatencies: number[] = [];
     for (let probe = 0; probe < 10; probe += 1) idleLatencies.push((await getStatus(port, token)).ms);
     const cpuBefore = cpuSeconds(daemon.pid);
+    const stderrBefore = daemon.stderr().length;
     const runStarted = performance.now();
     const latencies: number[] = [];
     /** /healthz does no I/O: its latency is the daemon's event loop (and the machine's load), for comparison. */
@@ -168,6 +166,7 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
     );
     const runSeconds = (performance.now() - runStarted) / 1000;
     const daemonCpuSeconds = cpuSeconds(daemon.pid) - cpuBefore;
+    const runLog = daemon.stderr().slice(stderrBefore);
     running = false;
     await probe;
     clearInterval(sampler);
@@ -190,6 +189,8 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
       lost: JOBS - completed - failed,
       runSeconds: runSeconds.toFixed(1),
       daemonCpuSeconds: daemonCpuSeconds.toFixed(1),
+      daemonLogKbDuringRun: (runLog.length / 1024).toFixed(0),
+      xstateWarningsDuringRun: runLog.split('Custom actions should not call').length - 1,
       statusIdleP99Ms: percentile(idleLatencies, 99).toFixed(1),
       statusProbes: latencies.length,
       statusFailures: failedProbes.length,

@@ -2,8 +2,9 @@
 // start by name; typed errors; the sha256 check before each start (issue 8, scenario 10).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { ConfigError, WorkerNotFoundError, WorkerStartFailedError } from '../../src/errors.js';
+import { BackendUnavailableError, ConfigError, WorkerNotFoundError, WorkerStartFailedError } from '../../src/errors.js';
 import { ScriptType } from '../../src/jobs/script-type.js';
 import type { Supervisor } from '../../src/jobs/supervisor.js';
 import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
@@ -159,5 +160,15 @@ describe('WorkerLifecycleManager API', () => {
     expect(() => builder().withScriptType('python', { min: 3, max: 1, template: config }).build()).toThrow(
       '`scriptTypes.python.min` (3) must not exceed `scriptTypes.python.max` (1).',
     );
+  });
+
+  it('reports an unreachable Zinit socket with BackendUnavailableError', async () => {
+    const manager = new WorkerLifecycleManagerBuilder('/nonexistent/zinit.sock')
+      .withLogger(pino({ level: 'silent' }))
+      .addWorker(new WorkerConfig('python_worker_0', process.execPath, 'python'))
+      .build();
+
+    await expect(manager.startAllWorkers()).rejects.toThrow(BackendUnavailableError);
+    await manager.shutdown();
   });
 });

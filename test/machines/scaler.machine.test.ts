@@ -1,6 +1,7 @@
 // The scaler statechart (issue 5): model-based paths over every state and transition, each checked against a
 // real scaler actor whose worker children are recording stand-ins; then the behaviours one by one.
 
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AnyActorRef, createActor, fromCallback, type InspectionEvent } from 'xstate';
 import { createTestModel } from 'xstate/graph';
@@ -250,5 +251,48 @@ describe('scalerMachine', () => {
     actor.send(report('python_worker_1', 'stopped'));
 
     expect(actor.getSnapshot().status).toBe('done');
+  });
+
+  it('never runs more worker actors than max, nor stops a busy worker while an idle one could go (any event order)', () => {
+    const ids = ['python_worker_0', 'python_worker_1', 'python_worker_2', 'python_worker_3'];
+    const eventArbitrary = fc.oneof(
+      fc.nat(5).map((count): ScalerEvent => ({ type: 'scale.to', count, reason: 'manual', at })),
+      fc
+        .tuple(
+          fc.constantFrom(...ids),
+          fc.constantFrom('running', 'idle', 'stopping', 'stopped', 'failed'),
+          fc.boolean(),
+        )
+        .map(([workerId, state, busy]) => report(workerId, state, busy)),
+    );
+    fc.assert(
+      fc.property(fc.array(eventArbitrary, { maxLength: 30 }), (events) => {
+        const { actor, children, received } = createScalerHarness({ ...base, max: 3, initial: 1 });
+        for (const event of events) {
+          const before = actor.getSnapshot().context.workers;
+          actor.send(event);
+          const { workers } = actor.getSnapshot().context;
+          expect(children().length).toBeLessThanOrEqual(3);
+          // A newly removed busy worker means no non-busy member was left to take instead.
+          const newlyRemoved = Object.values(workers).filter((slot) => slot.removing && !before[slot.id]?.removing);
+          if (newlyRemoved.some((slot) => slot.busy)) {
+            expect(Object.values(workers).filter((slot) => !slot.removing && !slot.busy)).toEqual([]);
+          }
+        }
+        // A worker actor that was sent STOP is gone only if it reported stopped.
+        const stopped = new Set(received.filter((entry) => entry.type === 'STOP').map((entry) => entry.worker));
+        for (const id of stopped) {
+          if (!children().includes(id)) {
+            expect(
+              events.some(
+                (event) => event.type === 'worker.stateChanged' && event.workerId === id && event.state === 'stopped',
+              ),
+            ).toBe(true);
+          }
+        }
+        actor.stop();
+      }),
+      { numRuns: 200 },
+    );
   });
 });
