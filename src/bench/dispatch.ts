@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { BenchContext, Figure } from './bench-context.js';
-import { BENCH_INTERPRETER, type JobDriver, openHeroJobDriver } from './hero.js';
+import { BENCH_INTERPRETER, openHeroJobDriver } from './hero.js';
 import { benchLine } from './output.js';
 import { killAndWait } from './processes.js';
 import { openRawProducer, startRawWorker } from './raw-baseline.js';
@@ -122,16 +122,8 @@ export const dispatchFigure: Figure = {
     const producer = await openRawProducer(ctx, rawQueue);
     ctx.defer(() => producer.close());
 
-    let hero: JobDriver | undefined;
-    let notWired = '';
-    try {
-      hero = await openHeroJobDriver(ctx, workers);
-      const opened = hero;
-      ctx.defer(() => opened.close());
-    } catch (error) {
-      notWired = `not wired: ${error instanceof Error ? error.message : String(error)}`;
-      ctx.log(notWired);
-    }
+    const hero = await openHeroJobDriver(ctx, workers);
+    ctx.defer(() => hero.close());
 
     const rawOptions = { removeOnComplete: { age: 600, count: 10_000 }, removeOnFail: { age: 600, count: 10_000 } };
     const rawAwait: number[] = [];
@@ -140,10 +132,7 @@ export const dispatchFigure: Figure = {
     const heroFire: number[] = [];
     // Warm both paths (connections, scripts loaded into Redis, JIT) before the first measured round.
     await throughputAwait(inFlight, inFlight, () => producer.roundTrip({ script: SCRIPT }, JOB_TIMEOUT_MS));
-    if (hero) {
-      const target = hero;
-      await throughputAwait(inFlight, inFlight, () => target.runAndAwait(SCRIPT, JOB_TIMEOUT_MS));
-    }
+    await throughputAwait(inFlight, inFlight, () => hero.runAndAwait(SCRIPT, JOB_TIMEOUT_MS));
     for (let round = 0; round < rounds; round += 1) {
       rawAwait.push(
         await throughputAwait(jobs, inFlight, () => producer.roundTrip({ script: SCRIPT }, JOB_TIMEOUT_MS)),
@@ -156,30 +145,27 @@ export const dispatchFigure: Figure = {
           async () => (await producer.queue.add('job', { script: SCRIPT }, rawOptions)).id,
         ),
       );
-      if (hero) {
-        const target = hero;
-        heroAwait.push(await throughputAwait(jobs, inFlight, () => target.runAndAwait(SCRIPT, JOB_TIMEOUT_MS)));
-        heroFire.push(await throughputFire(ctx, target.queueName, jobs, () => target.fire(SCRIPT, JOB_TIMEOUT_MS)));
-      }
+      heroAwait.push(await throughputAwait(jobs, inFlight, () => hero.runAndAwait(SCRIPT, JOB_TIMEOUT_MS)));
+      heroFire.push(await throughputFire(ctx, hero.queueName, jobs, () => hero.fire(SCRIPT, JOB_TIMEOUT_MS)));
       ctx.log(
         `round ${round + 1}/${rounds}: raw await ${rawAwait.at(-1)?.toFixed(0)}/s fire ${rawFire.at(-1)?.toFixed(0)}/s` +
-          (hero ? `; supervisor await ${heroAwait.at(-1)?.toFixed(0)}/s fire ${heroFire.at(-1)?.toFixed(0)}/s` : ''),
+          `; supervisor await ${heroAwait.at(-1)?.toFixed(0)}/s fire ${heroFire.at(-1)?.toFixed(0)}/s`,
       );
     }
 
     const setup = `N=${workers} worker processes, ${jobs} jobs per run, interpreter \`${BENCH_INTERPRETER}\``;
     const emit = (name: string, ours: number[], raw: number[], mode: string) => {
       const rawStats = summarize(raw);
-      const ourStats = ours.length > 0 ? summarize(ours) : undefined;
+      const ourStats = summarize(ours);
       ctx.emit(
         benchLine({
           name,
-          value: ourStats?.median ?? null,
+          value: ourStats.median,
           unit: 'jobs/s',
           baseline: `raw BullMQ producer + ${workers} raw BullMQ workers, ${mode}`,
           baselineValue: rawStats.median,
-          runs: ourStats?.runs ?? 0,
-          notes: ['goal ≥ 0.9×', setup, hero?.description ?? notWired].filter(Boolean).join('; '),
+          runs: ourStats.runs,
+          notes: ['goal ≥ 0.9×', setup, hero.description].join('; '),
         }),
       );
     };

@@ -16,11 +16,6 @@ import { jobQueueName } from '../transport/queue-names.js';
 import type { BenchContext } from './bench-context.js';
 import { HERO_WORKER_BIN, killAndWait, spawnNode, waitForLine } from './processes.js';
 
-/** A part of the product the figure needs is not available (not built yet, or failed to load). */
-export class NotWiredError extends Error {
-  override name = 'NotWiredError';
-}
-
 /** hero-worker logs this (pino JSON on stderr) once it consumes its queues: its own spawn-to-ready. */
 export const HERO_WORKER_READY_MARKER = '"msg":"consuming"';
 

@@ -7,7 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import type { BenchContext, Figure } from './bench-context.js';
-import { type HeroPing, openHeroPing } from './hero.js';
+import { openHeroPing } from './hero.js';
 import { benchLine } from './output.js';
 import { killAndWait } from './processes.js';
 import { openRawProducer, sampleSequential, startRawWorker } from './raw-baseline.js';
@@ -35,17 +35,8 @@ export const pingFigure: Figure = {
     const producer = await openRawProducer(ctx, rawQueue);
     ctx.defer(() => producer.close());
 
-    // The baselines are worth printing even when the product side cannot run: the line then says why.
-    let hero: HeroPing | undefined;
-    let notWired = '';
-    try {
-      hero = await openHeroPing(ctx, 'bench_ping_worker_0');
-      const opened = hero;
-      ctx.defer(() => opened.close());
-    } catch (error) {
-      notWired = `not wired: ${error instanceof Error ? error.message : String(error)}`;
-      ctx.log(notWired);
-    }
+    const hero = await openHeroPing(ctx, 'bench_ping_worker_0');
+    ctx.defer(() => hero.close());
 
     const redisSamples: number[] = [];
     const rawSamples: number[] = [];
@@ -58,33 +49,25 @@ export const pingFigure: Figure = {
           producer.roundTrip({ ping: true }, ROUND_TRIP_TIMEOUT_MS),
         )),
       );
-      if (hero !== undefined) {
-        const target = hero;
-        heroSamples.push(
-          ...(await sampleSequential(perBlock, first ? warmup : 0, () => target.ping(ROUND_TRIP_TIMEOUT_MS))),
-        );
-      }
+      heroSamples.push(
+        ...(await sampleSequential(perBlock, first ? warmup : 0, () => hero.ping(ROUND_TRIP_TIMEOUT_MS))),
+      );
     }
 
     const redisStats = summarize(redisSamples);
     const rawStats = summarize(rawSamples);
-    const heroStats = heroSamples.length > 0 ? summarize(heroSamples) : undefined;
+    const heroStats = summarize(heroSamples);
     const spread = (s: ReturnType<typeof summarize>) =>
       `p50 ${s.p50.toFixed(3)} p95 ${s.p95.toFixed(3)} p99 ${s.p99.toFixed(3)} ms`;
     ctx.emit(
       benchLine({
         name: 'ping',
-        value: heroStats?.median ?? null,
+        value: heroStats.median,
         unit: 'ms',
         baseline: 'raw BullMQ job round trip (add + waitUntilFinished)',
         baselineValue: rawStats.median,
-        runs: heroStats?.runs ?? 0,
-        notes: [
-          'goal ≤ 1.5×',
-          hero?.description ?? notWired,
-          heroStats ? `supervisor ${spread(heroStats)}` : '',
-          `raw BullMQ ${spread(rawStats)}`,
-        ]
+        runs: heroStats.runs,
+        notes: ['goal ≤ 1.5×', hero.description, `supervisor ${spread(heroStats)}`, `raw BullMQ ${spread(rawStats)}`]
           .filter(Boolean)
           .join('; '),
       }),
@@ -92,11 +75,11 @@ export const pingFigure: Figure = {
     ctx.emit(
       benchLine({
         name: 'ping.vs-redis',
-        value: heroStats?.median ?? null,
+        value: heroStats.median,
         unit: 'ms',
         baseline: 'raw Redis PING (ioredis)',
         baselineValue: redisStats.median,
-        runs: heroStats?.runs ?? 0,
+        runs: heroStats.runs,
         notes: `Redis PING ${spread(redisStats)}: the floor of any round trip through Redis`,
       }),
     );

@@ -18,8 +18,8 @@ import { summarize } from './stats.js';
 /** The doubles, as far as the probe uses them (their modules are loaded by path: src/ must not depend on test/). */
 interface ZinitDouble {
   socketPath: string;
-  engine: { shutdown(): Promise<void> };
-  stopListening(): Promise<void>;
+  /** Stops serving, ends the services and removes the double's temp dir. */
+  close(): Promise<void>;
 }
 interface DoubleModule {
   start(options: { configDir: string }): Promise<ZinitDouble>;
@@ -176,8 +176,7 @@ async function main(): Promise<void> {
       } finally {
         raw?.close();
         client.close();
-        await double.stopListening();
-        await double.engine.shutdown();
+        await double.close();
       }
     }
   } finally {

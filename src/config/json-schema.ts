@@ -1,9 +1,11 @@
 /**
  * Publishes the config schema as JSON Schema (draft 2020-12) for editor completion. The committed copy is
- * `src/config/supervisor.schema.json`; a test regenerates it and fails when it is stale.
+ * `src/config/supervisor.schema.json` (formatted by Biome); a test regenerates the schema and fails when the
+ * committed file's content differs.
  * Regenerate with `npx tsx src/config/json-schema.ts` (or `hero-supervisor schema > file`).
  * In a YAML file: `# yaml-language-server: $schema=./node_modules/hero-supervisor/src/config/supervisor.schema.json`.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -34,5 +36,7 @@ export function configJsonSchemaText(): string {
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   await writeFile(CONFIG_JSON_SCHEMA_PATH, configJsonSchemaText());
-  console.log(`wrote ${CONFIG_JSON_SCHEMA_PATH}`);
+  // The repository's formatter owns the layout of committed JSON; the sync test compares content, not layout.
+  const formatted = spawnSync('npx', ['biome', 'format', '--write', CONFIG_JSON_SCHEMA_PATH], { stdio: 'inherit' });
+  console.log(`wrote ${CONFIG_JSON_SCHEMA_PATH}${formatted.status === 0 ? '' : ' (not formatted: biome failed)'}`);
 }

@@ -157,13 +157,10 @@ const scriptTypeSchema = z.strictObject({
   binary: z.string().min(1).meta({
     description: 'The worker program. `hero-worker` means the worker bundled with hero-supervisor.',
   }),
-  args: z
-    .array(z.string())
-    .optional()
-    .meta({
-      description:
-        'argv after the binary; `{workerId}`, `{redisUrl}` and `{scriptType}` are filled per worker. For `hero-worker`, added after its standard arguments (e.g. `[--interpreter, "v run"]`).',
-    }),
+  args: z.array(z.string()).optional().meta({
+    description:
+      'argv after the binary; `{workerId}`, `{redisUrl}` and `{scriptType}` are filled per worker. For `hero-worker`, added after its standard arguments (e.g. `[--interpreter, "v run"]`).',
+  }),
   env: envMap
     .default({})
     .meta({ description: 'Environment: `KEY: value`, or `KEY: { value | fromEnv, secret: true }`.' }),

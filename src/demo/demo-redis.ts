@@ -14,6 +14,12 @@ export type DemoRedis =
   | { kind: 'external'; url: string }
   | { kind: 'managed'; url: string; port: number; service: ServiceConfig };
 
+/** The demo's jobs are Python scripts, run by hero-worker with `python3`. */
+export function python3Available(): boolean {
+  const probe = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+  return probe.error === undefined && probe.status === 0;
+}
+
 export function redisServerAvailable(): boolean {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   return probe.error === undefined && probe.status === 0;

@@ -25,7 +25,7 @@ import { SupervisorBuilder } from '../jobs/supervisor-builder.js';
 import { createRootLogger } from '../log/logger.js';
 import { Redactor } from '../log/redact.js';
 import { DEMO_PROFILES, type DemoProfile } from './demo-profile.js';
-import { chooseDemoRedis, type DemoRedis, DemoRedisUnavailableError } from './demo-redis.js';
+import { chooseDemoRedis, type DemoRedis, DemoRedisUnavailableError, python3Available } from './demo-redis.js';
 import { DemoView } from './demo-view.js';
 
 export interface RunDemoOptions {
@@ -82,6 +82,12 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
   const view = new DemoView({ out: io.stdout });
   const demoStarted = Date.now();
 
+  if (!python3Available()) {
+    io.stderr.write(
+      'The demo runs Python jobs and needs python3 on PATH: install it (Debian/Ubuntu: `sudo apt-get install python3`).\n',
+    );
+    return EXIT.runtimeError;
+  }
   let redis: DemoRedis;
   try {
     redis = await chooseDemoRedis(io.env);

@@ -25,7 +25,8 @@ import type { JobActivity } from '../transport/wire-protocol.js';
 import { createDependencyActors, orderServices } from './dependency-services.js';
 import { type LifecycleEventName, LifecycleEvents, type LifecycleListener } from './lifecycle-events.js';
 import type { ResolvedLifecycleOptions, ResolvedScriptType } from './lifecycle-options.js';
-import { readRssMb } from './memory-usage.js';
+import { MemoryLimitTracker, readRssMb } from './memory-limit.js';
+import { readQueueDepth } from './queue-depth.js';
 import type { WorkerConfig } from './worker-config.js';
 import { createWorkerEffects, type WorkerLaunch, type WorkerStateReport } from './worker-effects.js';
 
@@ -107,7 +108,6 @@ export class WorkerLifecycleManager {
   readonly #adoptedServices = new Set<string>();
   readonly #wakeups = new Set<() => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #memoryStrikes = new Map<string, number>();
   readonly #queues = new Map<string, Queue>();
   readonly #cleanups: { name: string; run: () => Promise<unknown> | unknown }[] = [];
   #processes: ProcessManager | undefined;
@@ -626,14 +626,8 @@ export class WorkerLifecycleManager {
       for (const type of autoscaled) {
         const queue = this.#queues.get(type.scriptType);
         if (queue === undefined || redis.status !== 'ready') continue;
-        // Waiting and prioritized jobs are the backlog; delayed ones are not due yet and active ones are taken.
-        const [waiting, prioritized] = await Promise.all([queue.getWaitingCount(), queue.getPrioritizedCount()]);
-        this.#supervisor?.send({
-          type: 'queue.depthObserved',
-          scriptType: type.scriptType,
-          depth: waiting + prioritized,
-          at: this.#now(),
-        });
+        const depth = await readQueueDepth(queue);
+        this.#supervisor?.send({ type: 'queue.depthObserved', scriptType: type.scriptType, depth, at: this.#now() });
       }
     });
   }
@@ -642,22 +636,16 @@ export class WorkerLifecycleManager {
     const limited = [...this.#parts.scriptTypes.values()].filter((type) => type.maxMemoryMb !== undefined);
     if (limited.length === 0) return;
     const limits = new Map(limited.map((type) => [type.scriptType, type.maxMemoryMb as number]));
+    const tracker = new MemoryLimitTracker(this.#options.timings.memoryLimitReadings);
     this.#every(this.#options.timings.memoryCheckIntervalMs, async () => {
       for (const [name, ref] of this.#workerRefs()) {
         const snapshot = snapshotOf(ref);
         const limit = limits.get(snapshot.context.scriptType);
         if (limit === undefined || snapshot.context.pid === null || !isUpState(workerStateOf(snapshot))) continue;
         const rssMb = await readRssMb(snapshot.context.pid);
-        if (rssMb === undefined || rssMb <= limit) {
-          this.#memoryStrikes.delete(name);
-          continue;
-        }
-        const strikes = (this.#memoryStrikes.get(name) ?? 0) + 1;
-        this.#memoryStrikes.set(name, strikes);
-        if (strikes < this.#options.timings.memoryLimitReadings) continue;
-        this.#memoryStrikes.delete(name);
+        if (!tracker.record(name, rssMb, limit)) continue;
         this.#workerLogger(name).warn(
-          { rssMb: Math.round(rssMb), limitMb: limit, reason: 'memory-limit' },
+          { rssMb: Math.round(rssMb ?? 0), limitMb: limit, reason: 'memory-limit' },
           'restarting worker over its memory limit',
         );
         this.#send(ref, { type: 'RESTART', reason: 'memory-limit', at: this.#now() });

@@ -3,6 +3,10 @@
  * managed dependency, Python jobs on hero-worker, the autoscaler, a SIGKILLed worker coming back, idle workers
  * pinged, a summary and a clean shutdown. Not a TTY here, so the output must be plain lines.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../cli/daemon-process.js';
 
@@ -28,12 +32,27 @@ describe('hero-supervisor demo (what npm start runs)', () => {
   }, 150_000);
 
   it('says what to install or set when there is no redis-server and no REDIS_URL', async () => {
-    const result = await runCli(['demo', '--profile', 'short'], { PATH: '/nonexistent' });
+    // A PATH with python3 and nothing else.
+    const dir = await mkdtemp(join(tmpdir(), 'hero-path-'));
+    const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+    await symlink(python, join(dir, 'python3'));
 
+    const result = await runCli(['demo', '--profile', 'short'], { PATH: dir });
+
+    await rm(dir, { recursive: true, force: true });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       'The demo needs Redis. Either install redis-server (Debian/Ubuntu: `sudo apt-get install redis-server`; ' +
         'macOS: `brew install redis`) so the demo can run its own, or point it at one: `REDIS_URL=redis://127.0.0.1:6379 npm start`.\n',
+    );
+  });
+
+  it('says what to install when there is no python3', async () => {
+    const result = await runCli(['demo', '--profile', 'short'], { PATH: '/nonexistent' });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'The demo runs Python jobs and needs python3 on PATH: install it (Debian/Ubuntu: `sudo apt-get install python3`).\n',
     );
   });
 });

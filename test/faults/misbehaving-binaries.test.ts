@@ -111,12 +111,12 @@ describe('scenario 6: misbehaving binaries, process-manager level (embedded)', (
     await manager.ensureService({ name, command: [binary], restart: { mode: 'always' } });
 
     const error = await manager.start(name).catch((caught: unknown) => caught);
+    const status = await manager.status(name);
     await manager.stop(name);
 
     expect(error).toBeInstanceOf(SpawnError);
     expect((error as SpawnError).message).toContain(binary);
     expect((error as SpawnError).message).toContain('ENOENT');
-    const status = await manager.status(name);
     expect(status).toMatchObject({ state: 'failure', pid: 0 });
     expect(status.reason).toContain('ENOENT');
     expect(of(name, 'process.spawnFailed')).toHaveLength(1);

@@ -171,4 +171,26 @@ describe('WorkerLifecycleManager API', () => {
     await expect(manager.startAllWorkers()).rejects.toThrow(BackendUnavailableError);
     await manager.shutdown();
   });
+
+  it('stops every worker and starts them again, keeping their slots', async () => {
+    harness = createLifecycleHarness({
+      redisUrl: inject('redisUrl'),
+      configure: (builder, prefix) =>
+        builder.withScriptType('python', { template: heroWorkerConfig('python', prefix), initial: 2 }),
+    });
+    const { manager } = harness;
+    await manager.startAllWorkers();
+    const pids = manager.listWorkers().map((worker) => worker.pid as number);
+
+    await manager.stopAllWorkers();
+    const stopped = manager.listWorkers().map((worker) => [worker.name, worker.state]);
+    await manager.startAllWorkers();
+
+    expect(stopped).toEqual([
+      ['python_worker_0', 'stopped'],
+      ['python_worker_1', 'stopped'],
+    ]);
+    expect(pids.filter(isProcessAlive)).toEqual([]);
+    expect(manager.getRunningWorkerCount('python')).toBe(2);
+  });
 });

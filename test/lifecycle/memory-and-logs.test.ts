@@ -1,6 +1,7 @@
 // Issue 6's memory limit (a worker whose RSS stays above maxMemoryMb is restarted, reason `memory-limit`) and
 // issue 5's logging: a pino child per worker with its name and type, state changes at info, decisions with reasons.
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { MemoryLimitTracker } from '../../src/lifecycle/memory-limit.js';
 import { WorkerConfig } from '../../src/lifecycle/worker-config.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { createLifecycleHarness, heroWorkerConfig } from './lifecycle-harness.js';
@@ -67,5 +68,15 @@ describe('WorkerLifecycleManager memory limit and logs', () => {
     ]);
     const decision = lines.find((line) => line.msg === 'scaler decision' && line.reason === 'manual');
     expect(decision).toMatchObject({ level: INFO, scriptType: 'python', from: 1, to: 2, detail: 'scale to 2' });
+  });
+});
+
+describe('MemoryLimitTracker', () => {
+  it('asks for a restart only after the given readings in a row above the limit', () => {
+    const tracker = new MemoryLimitTracker(3);
+
+    const verdicts = [90, 90, 50, 90, 90, 90, 90].map((rssMb) => tracker.record('w', rssMb, 64));
+
+    expect(verdicts).toEqual([false, false, false, false, false, true, false]);
   });
 });
