@@ -245,6 +245,8 @@ export class Supervisor {
       queue.on('error', (error: Error) =>
         this.#logger?.warn({ scriptType, err: { message: error.message } }, 'job queue error'),
       );
+      // waitUntilFinished adds a `closing` listener to the queue per awaited job: many callers wait at once.
+      queue.setMaxListeners(0);
       this.#queues.set(scriptType, queue);
     }
     return queue;
