@@ -29,6 +29,12 @@ export interface WorkerSettings {
   restartWindowMs: number;
   /** A worker that gave up tries again by itself after this long (never a dead end). @defaultValue 5 min */
   giveUpCooldownMs: number;
+  /**
+   * After the process exited, the (first, otherwise immediate) restart waits at least this long for the backend's
+   * own respawn: a backend that restarts services by itself (Zinit) must not have its fresh process killed by ours.
+   * 0 for the embedded backend; the lifecycle manager sets it for Zinit. @defaultValue 0
+   */
+  backendRestartGraceMs: number;
 }
 
 export const defaultWorkerSettings = {
@@ -43,4 +49,5 @@ export const defaultWorkerSettings = {
   maxRestarts: 5,
   restartWindowMs: 60 * SECOND,
   giveUpCooldownMs: 5 * MINUTE,
+  backendRestartGraceMs: 0,
 } as const satisfies WorkerSettings;

@@ -37,7 +37,9 @@ export type WorkerProcessEvent =
 export type WorkerCommand =
   | { type: 'START'; at: number }
   | { type: 'STOP'; at: number }
-  | { type: 'RESTART'; reason?: string; at: number };
+  | { type: 'RESTART'; reason?: string; at: number }
+  /** Ping an up worker now (from running or idle; ignored elsewhere); counted like a timed ping. */
+  | { type: 'PING'; at: number };
 
 /** A job started or finished on this worker (drives `lastJobAt`). */
 export type WorkerJobEvent = { type: 'job.activity'; jobId?: string; at: number };

@@ -72,6 +72,8 @@ export interface ProcessActorInput {
 export interface PingActorInput {
   name: string;
   timeoutMs: number;
+  /** When the current process became running: a fresh worker may need a moment before it answers pings. */
+  upSince: number | null;
 }
 
 /** The output of the invoked actor whose done event is handled (setup's guards only type external events). */
@@ -88,6 +90,14 @@ function isPingFailure(event: AnyEventObject): boolean {
   if (!event.type.startsWith('xstate.done.actor.')) return true; // the ping actor threw
   const outcome = outputOf<PingOutcome>(event);
   return outcome.type === 'timeout' || outcome.type === 'failed';
+}
+
+/**
+ * How long a restart waits for the backend's own respawn: `backendRestartGraceMs` when the process is gone (pid
+ * cleared by the exit), 0 otherwise (a hung process is not respawned by anyone but us).
+ */
+function backendRespawnGraceOf(context: WorkerContext): number {
+  return context.pid === null ? context.settings.backendRestartGraceMs : 0;
 }
 
 function restartPlan(context: WorkerContext, event: AnyEventObject) {
@@ -148,10 +158,14 @@ export const workerMachine = setup({
       consecutivePingFailures: ({ context }) => context.consecutivePingFailures + 1,
       reason: 'ping-failures',
     }),
+    // The process is gone: its pid must not be reported (it may be recycled). startedAt stays until planRestart
+    // has read it (a worker that stayed up resetBackoffAfter restarts at once) and clears it.
     recordExit: assign({
       reason: ({ event }) => (event.type === 'process.exited' ? describeExit(event.code, event.signal) : 'exited'),
+      pid: null,
     }),
     recordSpawnFailure: assign({
+      pid: null,
       reason: ({ event }) =>
         event.type === 'process.spawnFailed'
           ? `spawn failed: ${event.reason}`
@@ -160,7 +174,7 @@ export const workerMachine = setup({
     recordHealthFailure: assign({
       reason: ({ event }) => (event.type === 'process.healthFailed' ? `health check failed: ${event.reason}` : null),
     }),
-    recordExternalStop: assign({ reason: 'stopped outside the supervisor' }),
+    recordExternalStop: assign({ reason: 'stopped outside the supervisor', pid: null }),
     recordStartTimeout: assign({ reason: 'start-timeout' }),
     recordRestartFailure: assign({ reason: ({ event }) => `restart failed: ${errorMessage(event)}` }),
     recordStopFailure: assign({ reason: ({ event }) => `stop failed: ${errorMessage(event)}` }),
@@ -172,7 +186,7 @@ export const workerMachine = setup({
       return {
         restartHistory: plan.restartHistory,
         backoffAttempt: plan.attempt + 1,
-        restartDelayMs: plan.delayMs,
+        restartDelayMs: Math.max(plan.delayMs, backendRespawnGraceOf(context)),
         jitterSeed: plan.jitterSeed,
         startedAt: null,
       };
@@ -218,7 +232,11 @@ export const workerMachine = setup({
     reachesPingFailureThreshold: ({ context, event }) =>
       isPingFailure(event) && context.consecutivePingFailures + 1 >= context.settings.pingFailureThreshold,
     isOverRestartIntensity: ({ context, event }) => restartPlan(context, event).exceeded,
-    isImmediateRestart: ({ context, event }) => restartPlan(context, event).delayMs === 0,
+    isImmediateRestart: ({ context, event }) =>
+      restartPlan(context, event).delayMs === 0 && backendRespawnGraceOf(context) === 0,
+    /** A stale exit (of a process a restart replaced) carries another pid: only ours, or an unnamed one, counts. */
+    isExitOfCurrentProcess: ({ context, event }) =>
+      event.type === 'process.exited' && (event.pid === null || event.pid === context.pid),
     isExitOfReplacedProcess: ({ context, event }) =>
       event.type === 'process.exited' && (event.pid === null || event.pid === context.replacedPid),
   },
@@ -289,7 +307,8 @@ export const workerMachine = setup({
       },
     },
     running: {
-      description: 'Up and doing jobs. Each job.activity re-arms idleTimeout; without any, the worker goes idle.',
+      description:
+        'Up and doing jobs. Each job.activity re-arms idleTimeout; without any, the worker goes idle. PING pings it now (then idle). An exit of another pid (a replaced process) is stale and ignored.',
       entry: [
         { type: 'logTransition', params: { state: 'running' } },
         { type: 'reportStateChange', params: { state: 'running' } },
@@ -299,9 +318,10 @@ export const workerMachine = setup({
       },
       on: {
         'job.activity': { target: 'running', reenter: true, actions: 'recordJobActivity' },
+        PING: { target: 'pinging' },
         'process.spawned': { actions: 'recordPid' },
         'process.running': { actions: 'recordPid' },
-        'process.exited': { target: 'failed', actions: 'recordExit' },
+        'process.exited': { guard: 'isExitOfCurrentProcess', target: 'failed', actions: 'recordExit' },
         'process.healthFailed': { target: 'failed', actions: 'recordHealthFailure' },
         'process.stopped': { target: 'failed', actions: 'recordExternalStop' },
         RESTART: { target: 'restarting', actions: 'recordRequestedRestart' },
@@ -310,7 +330,7 @@ export const workerMachine = setup({
     },
     idle: {
       description:
-        'Up, no job for idleTimeout. Pinged at once on arrival, then every pingInterval; job.activity returns to running.',
+        'Up, no job for idleTimeout. Pinged at once on arrival, then every pingInterval, or now on PING; job.activity returns to running.',
       entry: [
         { type: 'logTransition', params: { state: 'idle' } },
         { type: 'reportStateChange', params: { state: 'idle' } },
@@ -320,10 +340,11 @@ export const workerMachine = setup({
         pingInterval: { target: 'pinging' },
       },
       on: {
+        PING: { target: 'pinging' },
         'job.activity': { target: 'running', actions: 'recordJobActivity' },
         'process.spawned': { actions: 'recordPid' },
         'process.running': { actions: 'recordPid' },
-        'process.exited': { target: 'failed', actions: 'recordExit' },
+        'process.exited': { guard: 'isExitOfCurrentProcess', target: 'failed', actions: 'recordExit' },
         'process.healthFailed': { target: 'failed', actions: 'recordHealthFailure' },
         'process.stopped': { target: 'failed', actions: 'recordExternalStop' },
         RESTART: { target: 'restarting', actions: 'recordRequestedRestart' },
@@ -340,7 +361,11 @@ export const workerMachine = setup({
       invoke: {
         id: 'pingWorker',
         src: 'pingWorker',
-        input: ({ context }) => ({ name: context.name, timeoutMs: context.settings.pingTimeoutMs }),
+        input: ({ context }) => ({
+          name: context.name,
+          timeoutMs: context.settings.pingTimeoutMs,
+          upSince: context.startedAt,
+        }),
         onDone: [
           { guard: 'isPingOk', target: 'idle', actions: 'recordPingOk' },
           { guard: 'isPingTransportDown', target: 'idle', actions: 'recordPingSkipped' },
@@ -356,7 +381,7 @@ export const workerMachine = setup({
         'job.activity': { target: 'running', actions: 'recordJobActivity' },
         'process.spawned': { actions: 'recordPid' },
         'process.running': { actions: 'recordPid' },
-        'process.exited': { target: 'failed', actions: 'recordExit' },
+        'process.exited': { guard: 'isExitOfCurrentProcess', target: 'failed', actions: 'recordExit' },
         'process.healthFailed': { target: 'failed', actions: 'recordHealthFailure' },
         'process.stopped': { target: 'failed', actions: 'recordExternalStop' },
         RESTART: { target: 'restarting', actions: 'recordRequestedRestart' },
@@ -385,7 +410,8 @@ export const workerMachine = setup({
           },
         },
         backingOff: {
-          description: 'Waits restartBackoff: backoffBaseMs × 2^(n-1), capped at backoffMaxMs, with jitter.',
+          description:
+            'Waits restartBackoff: backoffBaseMs × 2^(n-1), capped at backoffMaxMs, with jitter; after an exit at least backendRestartGraceMs, so a backend that respawns by itself (Zinit) wins with process.running.',
           after: {
             restartBackoff: { target: '#worker.restarting' },
           },
@@ -411,7 +437,7 @@ export const workerMachine = setup({
     },
     restarting: {
       description:
-        'One restart in flight (never two): the old process exiting is expected; waits for process.running until startTimeout.',
+        'One restart in flight (never two): the old process exiting is expected, a stale pid is ignored; waits for process.running until startTimeout.',
       entry: [
         'beginRestart',
         { type: 'logTransition', params: { state: 'restarting' } },
@@ -429,7 +455,10 @@ export const workerMachine = setup({
       on: {
         'process.spawned': { actions: 'recordPid' },
         'process.running': { target: 'running', actions: 'recordRunning' },
-        'process.exited': [{ guard: 'isExitOfReplacedProcess' }, { target: 'failed', actions: 'recordExit' }],
+        'process.exited': [
+          { guard: 'isExitOfReplacedProcess' },
+          { guard: 'isExitOfCurrentProcess', target: 'failed', actions: 'recordExit' },
+        ],
         'process.spawnFailed': { target: 'failed', actions: 'recordSpawnFailure' },
         'process.healthFailed': { target: 'failed', actions: 'recordHealthFailure' },
         STOP: { target: 'stopping' },

@@ -210,16 +210,19 @@ export class ScriptError extends SupervisorError {
   readonly exitCode: number | undefined;
   /** False for failures a retry cannot fix (a missing interpreter): the job fails at once, whatever its retries. */
   readonly retryable: boolean;
+  /** The signal that killed the interpreter, when one did (`SIGTERM`, `SIGKILL`...). */
+  readonly signal: NodeJS.Signals | undefined;
 
   constructor(
     message: string,
-    details: { stderr?: string; exitCode?: number; retryable?: boolean } = {},
+    details: { stderr?: string; exitCode?: number; retryable?: boolean; signal?: NodeJS.Signals } = {},
     options?: SupervisorErrorOptions,
   ) {
     super('JOB_FAILED', message, options);
     this.stderr = details.stderr ?? '';
     this.exitCode = details.exitCode;
     this.retryable = details.retryable ?? true;
+    this.signal = details.signal;
   }
 }
 

@@ -114,8 +114,10 @@ export {
 } from './transport/queue-names.js';
 export {
   parseRedisUrl,
+  type RedisConnectionInfo,
   type RedisConnectionOptions,
   redactRedisUrl,
+  redisConnectionInfo,
   resolveRedisConnection,
 } from './transport/redis-connection.js';
 export type { JobActivity, JobData, JobResult, PingJobData, PingReplyMessage } from './transport/wire-protocol.js';

@@ -42,7 +42,7 @@ export function heroWorkerArgs(ctx: BenchContext, options: HeroWorkerOptions): s
     ctx.prefix,
     '--interpreter',
     options.interpreter ?? BENCH_INTERPRETER,
-    // Only the ready line matters to the bench; the rest would cost pipe traffic.
+    // The default level, said out loud: the `consuming` line that marks ready is logged at info.
     '--log-level',
     'info',
   ];

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * hero-worker: one worker process. Takes jobs of one script type from Redis (BullMQ queue `jobs.<type>`), runs each
- * script with the type's interpreter (script on stdin, no shell, own process group), answers pings on
- * `control.<workerId>`.
+ * script with the type's interpreter (script on stdin, no shell, own process group, SIGKILLed by the kernel if this
+ * process dies: see src/worker/parent-death-signal.ts), answers pings on `control.<workerId>`.
  *
  * Start-up is on the critical path of every restart (the supervisor's recovery time is this process's spawn-to-ready
  * time), so nothing heavy is imported before the arguments are read, and the runtime (BullMQ, ioredis) and the logger
@@ -121,31 +121,14 @@ async function readConfig(argv: string[]): Promise<WorkerConfig | 'help'> {
   };
 }
 
-/** True when `command` can be executed: an explicit path that exists, or a name found on PATH. */
-async function findExecutable(command: string): Promise<boolean> {
-  const { access, constants } = await import('node:fs/promises');
-  const { delimiter, join } = await import('node:path');
-  const candidates = command.includes('/')
-    ? [command]
-    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir || '.', command));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      return true;
-    } catch {
-      // not here
-    }
-  }
-  return false;
-}
-
 async function healthCheck(config: WorkerConfig): Promise<number> {
   const { resolveRedisConnection } = await import('../transport/redis-connection.js');
   const queueNames: typeof import('../transport/queue-names.js') = await import('../transport/queue-names.js');
   const resolved = resolveRedisConnection({ url: config.redisUrl, prefix: config.prefix });
   queueNames.assertWorkerId(config.workerId);
   const interpreter = config.interpreter[0] as string;
-  if (!(await findExecutable(interpreter))) {
+  const { resolveExecutable } = await import('../worker/resolve-executable.js');
+  if ((await resolveExecutable(interpreter)).type === 'missing') {
     process.stderr.write(`hero-worker: unhealthy: interpreter \`${interpreter}\` not found or not executable.\n`);
     return EXIT_UNHEALTHY;
   }

@@ -15,8 +15,10 @@ import { PingClient, type PingOptions } from '../transport/ping-client.js';
 import { createdJobKey, jobQueueName, timedOutJobKey } from '../transport/queue-names.js';
 import {
   createRedisConnection,
+  type RedisConnectionInfo,
   type RedisConnectionOptions,
   type ResolvedRedisConnection,
+  redisConnectionInfo,
   resolveRedisConnection,
 } from '../transport/redis-connection.js';
 import {
@@ -86,6 +88,14 @@ export class Supervisor {
   /** `redis://user:***@host:port`: where this supervisor talks to Redis, safe to print. */
   get redisDisplay(): string {
     return this.#resolved.display;
+  }
+
+  /**
+   * How to reach this supervisor's Redis, credentials included: the full `url` (password and all) for workers'
+   * `--redis-url`, its parts, TLS and the key prefix. CARRIES SECRETS: never log or print it (use `redisDisplay`).
+   */
+  redisConnectionInfo(): RedisConnectionInfo {
+    return redisConnectionInfo(this.#resolved);
   }
 
   /** A builder preset with this supervisor's caller and context ids. */

@@ -2,6 +2,7 @@
  * The typed events a `WorkerLifecycleManager` emits (STYLE.md §13): namespaced names, one documented payload
  * object each. Subscribe with `manager.on('worker:restarted', (event) => ...)`; `on` returns the unsubscribe.
  */
+import type { PingOutcome } from '../../machines/worker.events.js';
 
 export interface WorkerStateChangedEvent {
   worker: string;
@@ -33,6 +34,19 @@ export interface WorkerGaveUpEvent {
   at: number;
 }
 
+export interface WorkerPingedEvent {
+  worker: string;
+  scriptType: string;
+  /**
+   * What the worker machine acts on: `ok`, `timeout` and `failed` (counted), or `transport-down` (not counted:
+   * Redis unreachable or just reconnected, or a fresh worker still starting).
+   */
+  outcome: PingOutcome['type'];
+  /** The round trip of an `ok` ping; otherwise how long the ping took to fail. */
+  latencyMs: number;
+  at: number;
+}
+
 export interface ScalerScaledEvent {
   scriptType: string;
   from: number;
@@ -60,6 +74,8 @@ export interface LifecycleEventMap {
   'worker:stateChanged': WorkerStateChangedEvent;
   'worker:restarted': WorkerRestartedEvent;
   'worker:gaveUp': WorkerGaveUpEvent;
+  /** After every ping of a worker by its actor (timed, or asked for by `monitorWorkerHealth()`). */
+  'worker:pinged': WorkerPingedEvent;
   'scaler:scaled': ScalerScaledEvent;
   'supervisor:phase': SupervisorPhaseEvent;
   /** A background step failed; the manager carries on. */

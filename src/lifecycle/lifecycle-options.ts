@@ -3,6 +3,7 @@
  * (`DEFAULT_LIFECYCLE_OPTIONS`) and checked once by `resolveScriptTypeOptions` / the builder.
  */
 import type { Logger } from 'pino';
+import type { InspectionEvent, Observer } from 'xstate';
 import type { AutoscaleSettings } from '../../machines/scaler-policy.js';
 import type { WorkerSettings } from '../../machines/worker.defaults.js';
 import { ConfigError } from '../errors.js';
@@ -60,6 +61,8 @@ export interface ResolvedLifecycleOptions {
   timings: LifecycleTimings;
   /** Adopt services that already run (Zinit) instead of starting duplicates. */
   adopt: boolean;
+  /** Given to `createActor(..., { inspect })` of the root actor (Stately inspector, tracing). */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
 
 const DEFAULT_MAX_WORKERS = 10;

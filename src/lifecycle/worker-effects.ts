@@ -41,6 +41,24 @@ export interface WorkerStateReport {
   eventType: string;
 }
 
+/** One finished ping, as the machine sees it (a failure within a grace window is `transport-down`). */
+export interface WorkerPingReport {
+  worker: string;
+  scriptType: string;
+  outcome: PingOutcome;
+  /** The round trip (`ok`), or how long the ping took to fail. */
+  latencyMs: number;
+  at: number;
+}
+
+/**
+ * A freshly (re)started hero-worker loads Node, connects to Redis and starts its BullMQ consumers before it can
+ * answer a ping: about 1 s on an idle machine, more on a loaded one. Until it has answered its first ping, or
+ * `pingTimeoutMs` + this allowance after it became running (whichever comes first), a failed ping is not counted:
+ * chosen so a worker that never answers is still restarted, only a few seconds later. /tmp/fault-findings.md F6.
+ */
+export const WORKER_STARTUP_ALLOWANCE_MS = 3_000;
+
 export interface WorkerEffectsDeps {
   processes: ProcessManager;
   pings: PingPort;
@@ -51,6 +69,13 @@ export interface WorkerEffectsDeps {
   launchFor(worker: string, scriptType: string): WorkerLaunch;
   /** A last check before a failed ping counts: false when Redis itself is unreachable. */
   isRedisReachable(): Promise<boolean>;
+  /**
+   * True right after the supervisor's own Redis connection became ready again: the workers reconnect with their
+   * own backoff, so a failed ping then is the transport's, not the worker's. @defaultValue never
+   */
+  isRedisSettling?(): boolean;
+  /** Called after every ping of the machine with the outcome it acts on (for `worker:pinged`). */
+  onPinged?(report: WorkerPingReport): void;
   /**
    * Called for every state change (after logging); returns the event for the worker's parent (its scaler), if any.
    * The effect sends it with `sendParent`, since a custom action must not send imperatively.
@@ -79,6 +104,33 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
 
   // Actor inputs carry only the name: remember each worker's script type from its context for launchFor.
   const scriptTypes = new Map<string, string>();
+  // The `upSince` of the process that last answered a ping, per worker: its failures count from then on.
+  const answeredSince = new Map<string, number | null>();
+
+  const judgePing = async (input: PingActorInput): Promise<PingOutcome> => {
+    const outcome = await deps.pings.ping(input.name, { timeoutMs: input.timeoutMs });
+    if (outcome.type === 'ok') answeredSince.set(input.name, input.upSince);
+    if (outcome.type === 'ok' || outcome.type === 'transport-down') return outcome;
+    // A ping can time out because Redis went away mid-ping: that is not the worker's fault, never count it.
+    if (!(await deps.isRedisReachable())) {
+      return { type: 'transport-down', reason: `Redis unreachable after a ping ${outcome.type}` };
+    }
+    if (deps.isRedisSettling?.() === true) {
+      return {
+        type: 'transport-down',
+        reason: `Redis just reconnected, workers may still be reconnecting (${outcome.type})`,
+      };
+    }
+    const upFor = input.upSince === null ? null : deps.clock.now() - input.upSince;
+    const fresh = answeredSince.get(input.name) !== input.upSince || !answeredSince.has(input.name);
+    if (fresh && upFor !== null && upFor < input.timeoutMs + WORKER_STARTUP_ALLOWANCE_MS) {
+      return {
+        type: 'transport-down',
+        reason: `worker up for ${upFor} ms has not answered a ping yet: not counted during its startup (${outcome.type})`,
+      };
+    }
+    return outcome;
+  };
 
   return {
     actions: {
@@ -112,12 +164,16 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
         await deps.processes.restart(input.name);
       }),
       pingWorker: fromPromise<PingOutcome, PingActorInput>(async ({ input }) => {
-        const outcome = await deps.pings.ping(input.name, { timeoutMs: input.timeoutMs });
-        if (outcome.type === 'ok' || outcome.type === 'transport-down') return outcome;
-        // A ping can time out because Redis went away mid-ping: that is not the worker's fault, never count it.
-        if (!(await deps.isRedisReachable())) {
-          return { type: 'transport-down', reason: `Redis unreachable after a ping ${outcome.type}` };
-        }
+        const sentAt = deps.clock.now();
+        const outcome = await judgePing(input);
+        const at = deps.clock.now();
+        deps.onPinged?.({
+          worker: input.name,
+          scriptType: scriptTypes.get(input.name) ?? '',
+          outcome,
+          latencyMs: outcome.type === 'ok' ? outcome.latencyMs : at - sentAt,
+          at,
+        });
         return outcome;
       }),
       readClock: fromPromise<number, void>(async () => deps.clock.now()),

@@ -24,6 +24,7 @@ import { type Clock, systemClock } from './clock.js';
 import {
   DEFAULT_LIFECYCLE_TIMINGS,
   type LifecycleTimings,
+  type ResolvedLifecycleOptions,
   type ResolvedScriptType,
   resolveScriptType,
   type ScriptTypeOptions,
@@ -59,6 +60,7 @@ export class WorkerLifecycleManagerBuilder {
   #settings: Partial<WorkerSettings> = {};
   #timings: Partial<LifecycleTimings> = {};
   #adopt = true;
+  #inspect: ResolvedLifecycleOptions['inspect'];
 
   constructor(processManagerOrZinitSocketPath: ProcessManager | string) {
     if (
@@ -144,6 +146,15 @@ export class WorkerLifecycleManagerBuilder {
     return this;
   }
 
+  /**
+   * Observes the actor system (supervisor, scalers, workers): passed to `createActor(..., { inspect })` of the
+   * root actor, e.g. `createBrowserInspector().inspect` or `@statelyai/inspect`'s `createSkyInspector`.
+   */
+  withInspect(observer: NonNullable<ResolvedLifecycleOptions['inspect']>): this {
+    this.#inspect = observer;
+    return this;
+  }
+
   /** A worker; the first one of a script type is also that type's template for scaling. */
   addWorker(config: WorkerConfig): this {
     this.#assertNewName(config.name);
@@ -213,6 +224,7 @@ export class WorkerLifecycleManagerBuilder {
         settings: this.#settings,
         timings: { ...DEFAULT_LIFECYCLE_TIMINGS, ...this.#timings },
         adopt: this.#adopt,
+        ...(this.#inspect !== undefined && { inspect: this.#inspect }),
       },
       scriptTypes,
       configs: this.#configs,

@@ -11,6 +11,7 @@ import { type Actor, type AnyActorRef, createActor } from 'xstate';
 import { scalerMachine } from '../../machines/scaler.machine.js';
 import { isUpState, type WorkerSlot } from '../../machines/scaler-policy.js';
 import { scalerId, supervisorMachine } from '../../machines/supervisor.machine.js';
+import { defaultWorkerSettings, type WorkerSettings } from '../../machines/worker.defaults.js';
 import type { PingOutcome, WorkerEvent } from '../../machines/worker.events.js';
 import {
   type WorkerSnapshot,
@@ -21,6 +22,7 @@ import {
 import { ConfigError, WorkerNotFoundError, WorkerStartFailedError } from '../errors.js';
 import type { ProcessEvent } from '../process/process-events.js';
 import type { ProcessManager, ServiceSpec } from '../process/process-manager.js';
+import { ZinitProcessManager } from '../process/zinit/zinit-process-manager.js';
 import type { JobActivity } from '../transport/wire-protocol.js';
 import { createDependencyActors, orderServices } from './dependency-services.js';
 import { type LifecycleEventName, LifecycleEvents, type LifecycleListener } from './lifecycle-events.js';
@@ -28,7 +30,12 @@ import type { ResolvedLifecycleOptions, ResolvedScriptType } from './lifecycle-o
 import { MemoryLimitTracker, readRssMb } from './memory-limit.js';
 import { readQueueDepth } from './queue-depth.js';
 import type { WorkerConfig } from './worker-config.js';
-import { createWorkerEffects, type WorkerLaunch, type WorkerStateReport } from './worker-effects.js';
+import {
+  createWorkerEffects,
+  type WorkerLaunch,
+  type WorkerPingReport,
+  type WorkerStateReport,
+} from './worker-effects.js';
 
 /** What `getWorkerStatus` and `listWorkers` report for one worker. */
 export interface WorkerStatus {
@@ -97,6 +104,21 @@ const ACTIVITY_READY_WAIT_MS = 2_000;
 /** A ping used by the reachability check before a failed ping counts; Redis answers PING in microseconds. */
 const REDIS_PROBE_TIMEOUT_MS = 1_000;
 
+/**
+ * The longest reconnect backoff of a hero-worker's Redis connections (RETRY_MAX_DELAY_MS in
+ * src/transport/redis-connection.ts). After the supervisor's own connection is ready again, the workers may wait
+ * this long, twice (BullMQ re-creates its blocking connection after the first), before they can answer: so for
+ * `pingTimeoutMs` + 2 × this, a failed ping is the transport's, not the worker's. /tmp/fault-findings.md F6.
+ */
+const WORKER_RECONNECT_MAX_DELAY_MS = 1_000;
+
+/**
+ * Zinit respawns a service a fixed 2 s after it exited (src/process/zinit/zinit-process-manager.ts). With Zinit,
+ * a worker whose process exited waits this plus two poll intervals for Zinit's own respawn before restarting it
+ * itself: otherwise its restart would kill the fresh process Zinit had just started. /tmp/fault-findings.md F7.
+ */
+const ZINIT_RESPAWN_DELAY_MS = 2_000;
+
 export class WorkerLifecycleManager {
   readonly #parts: ManagerParts;
   readonly #options: ResolvedLifecycleOptions;
@@ -110,6 +132,10 @@ export class WorkerLifecycleManager {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #queues = new Map<string, Queue>();
   readonly #cleanups: { name: string; run: () => Promise<unknown> | unknown }[] = [];
+  /** Waiters of `monitorWorkerHealth()` for the next ping result of a worker. */
+  readonly #pingWaiters = new Map<string, Set<(outcome: PingOutcome) => void>>();
+  /** When the manager's own Redis connection last became ready again after a loss (clock ms). */
+  #redisRestoredAt: number | undefined;
   #processes: ProcessManager | undefined;
   #transport: LifecycleTransport | undefined;
   #supervisor: SupervisorActor | undefined;
@@ -258,17 +284,16 @@ export class WorkerLifecycleManager {
   // ---- health ------------------------------------------------------------------------------------
 
   /**
-   * One health pass, now: pings every idle worker and reports each outcome (logged with its reason). The worker
-   * actors also ping idle workers by themselves every `pingIntervalMs` and restart after 3 failures in a row.
+   * One health pass, now: sends PING to every idle worker's actor, which pings it at once (a failure counts toward
+   * the `pingFailureThreshold` restart like a timed ping) and reports each outcome (logged with its reason). The
+   * worker actors also ping idle workers by themselves every `pingIntervalMs`.
    */
   async monitorWorkerHealth(): Promise<HealthReport[]> {
-    const transport = this.#transport;
-    if (transport === undefined) return [];
+    if (this.#transport === undefined) return [];
     const idle = [...this.#workerRefs()].filter(([, ref]) => workerStateOf(snapshotOf(ref)) === 'idle');
     return Promise.all(
       idle.map(async ([name, ref]) => {
-        const timeoutMs = snapshotOf(ref).context.settings.pingTimeoutMs;
-        const outcome = await transport.ping(name, { timeoutMs });
+        const outcome = await this.#pingThroughActor(name, ref);
         const level = outcome.type === 'ok' ? 'info' : 'warn';
         this.#workerLogger(name)[level]({ outcome: outcome.type }, 'health check ping');
         return { worker: name, outcome };
@@ -357,7 +382,7 @@ export class WorkerLifecycleManager {
       ? await this.#findAdoptable(processes)
       : new Map<string, Record<string, number>>();
     const startedAt = this.#now();
-    const workerInput = { settings: this.#options.settings };
+    const workerInput = { settings: this.#workerSettings(processes) };
     const logic = supervisorMachine.provide({
       actors: {
         scaler: scalerMachine.provide({
@@ -395,6 +420,7 @@ export class WorkerLifecycleManager {
       },
     });
     const supervisor = createActor(logic, {
+      ...(this.#options.inspect !== undefined && { inspect: this.#options.inspect }),
       input: {
         dependencies: orderServices(this.#parts.services),
         scalers: [...this.#parts.scriptTypes.values()].map((type) => ({
@@ -431,11 +457,28 @@ export class WorkerLifecycleManager {
     this.#startMemoryMonitoring();
   }
 
+  /** The worker settings, with a respawn grace for a backend that restarts services by itself (Zinit). */
+  #workerSettings(processes: ProcessManager): Partial<WorkerSettings> {
+    const { settings } = this.#options;
+    if (settings.backendRestartGraceMs !== undefined || !(processes instanceof ZinitProcessManager)) return settings;
+    // Two polls: one by which the exit may be seen late, one by which the respawn is seen.
+    return { ...settings, backendRestartGraceMs: ZINIT_RESPAWN_DELAY_MS + 2 * processes.pollIntervalMs };
+  }
+
   async #openTransport(): Promise<void> {
     if (this.#transport !== undefined) return;
     const transport = await this.#parts.openTransport();
     this.#transport = transport;
     const unsubscribeActivity = transport.onJobActivity((activity) => this.#onJobActivity(activity));
+    // Only a `ready` after an earlier one is a reconnection (the first may already have happened).
+    let wasReady = transport.redis.status === 'ready';
+    transport.redis.on('ready', () => {
+      if (wasReady) {
+        this.#redisRestoredAt = this.#now();
+        this.#logger.info('Redis connection ready again: failed pings are not counted while the workers reconnect');
+      }
+      wasReady = true;
+    });
     this.#cleanups.unshift(
       { name: 'unsubscribe job activity', run: unsubscribeActivity },
       { name: 'close queues', run: () => Promise.all([...this.#queues.values()].map((queue) => queue.close())) },
@@ -508,6 +551,8 @@ export class WorkerLifecycleManager {
       logger: this.#logger,
       launchFor: (worker, scriptTypeHint) => this.#launchFor(worker, scriptTypeHint),
       isRedisReachable: () => this.#isRedisReachable(),
+      isRedisSettling: () => this.#isRedisSettling(),
+      onPinged: (report) => this.#onPinged(report),
       onStateChange: (report) => this.#onWorkerStateChange(report),
     });
   }
@@ -594,6 +639,50 @@ export class WorkerLifecycleManager {
       busy: jobs.size > 0,
       at: this.#now(),
     });
+  }
+
+  /** PING to the worker's actor, resolved with the outcome its ping actor reports (it runs to its end). */
+  #pingThroughActor(name: string, ref: AnyActorRef): Promise<PingOutcome> {
+    return new Promise<PingOutcome>((resolve) => {
+      let waiters = this.#pingWaiters.get(name);
+      if (waiters === undefined) {
+        waiters = new Set();
+        this.#pingWaiters.set(name, waiters);
+      }
+      const set = waiters;
+      const waiter = (outcome: PingOutcome) => {
+        set.delete(waiter);
+        resolve(outcome);
+      };
+      set.add(waiter);
+      this.#send(ref, { type: 'PING', at: this.#now() });
+      // The actor left idle meanwhile (a job arrived, it stopped...): nothing was sent; ping directly, uncounted.
+      if (workerStateOf(snapshotOf(ref)) !== 'pinging') {
+        set.delete(waiter);
+        const timeoutMs = snapshotOf(ref).context.settings.pingTimeoutMs;
+        this.#transportOrThrow()
+          .ping(name, { timeoutMs })
+          .then(resolve, (error: Error) => resolve({ type: 'failed', reason: error.message }));
+      }
+    });
+  }
+
+  #onPinged(report: WorkerPingReport): void {
+    this.#events.emit('worker:pinged', {
+      worker: report.worker,
+      scriptType: report.scriptType,
+      outcome: report.outcome.type,
+      latencyMs: report.latencyMs,
+      at: report.at,
+    });
+    for (const waiter of [...(this.#pingWaiters.get(report.worker) ?? [])]) waiter(report.outcome);
+  }
+
+  /** True for a short while after the manager's Redis connection became ready again (see WORKER_RECONNECT_MAX_DELAY_MS). */
+  #isRedisSettling(): boolean {
+    if (this.#redisRestoredAt === undefined) return false;
+    const pingTimeoutMs = this.#options.settings.pingTimeoutMs ?? defaultWorkerSettings.pingTimeoutMs;
+    return this.#now() - this.#redisRestoredAt < pingTimeoutMs + 2 * WORKER_RECONNECT_MAX_DELAY_MS;
   }
 
   #isBusy(worker: string): boolean {

@@ -149,6 +149,59 @@ export function resolveRedisConnection(input: string | RedisConnectionOptions = 
   return { prefix, ioredisOptions, display };
 }
 
+/**
+ * Everything another process needs to reach the same Redis under the same prefix, credentials included: what a
+ * supervisor hands to the workers it starts (`url` as their `--redis-url`). It CARRIES SECRETS (`url`, `password`,
+ * `tlsOptions` keys): never log it, print it or put it in a service spec shown to users; log `display` instead, and
+ * pass `url` to a worker through its environment or a redacted spec.
+ */
+export interface RedisConnectionInfo {
+  /** `redis[s]://[user[:password]@]host:port[/db]`, percent-encoded, password included. Secret. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly db: number | undefined;
+  /** Redis 6 ACL user. */
+  readonly username: string | undefined;
+  /** Secret. */
+  readonly password: string | undefined;
+  /** True for TLS (`rediss://`). */
+  readonly tls: boolean;
+  /** node:tls options given in-process (CA, client certificate...): a URL cannot carry them. */
+  readonly tlsOptions: Readonly<TlsOptions> | undefined;
+  readonly prefix: string;
+  /** `redis://user:***@host:port/db`: safe to log or print. */
+  readonly display: string;
+}
+
+/** The connection settings of `resolved` as a full URL and its parts (see `RedisConnectionInfo`: secrets inside). */
+export function redisConnectionInfo(resolved: ResolvedRedisConnection): RedisConnectionInfo {
+  const options = resolved.ioredisOptions;
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 6379;
+  const { username, password, db } = options;
+  const tlsOptions = options.tls;
+  const tls = tlsOptions !== undefined;
+  const credentials =
+    username === undefined && password === undefined
+      ? ''
+      : `${encodeURIComponent(username ?? '')}${password === undefined ? '' : `:${encodeURIComponent(password)}`}@`;
+  const url = `${tls ? 'rediss' : 'redis'}://${credentials}${host.includes(':') ? `[${host}]` : host}:${port}${db === undefined ? '' : `/${db}`}`;
+  const hasTlsSettings = tlsOptions !== undefined && Object.keys(tlsOptions).length > 0;
+  return {
+    url,
+    host,
+    port,
+    db,
+    username,
+    password,
+    tls,
+    tlsOptions: hasTlsSettings ? tlsOptions : undefined,
+    prefix: resolved.prefix,
+    display: resolved.display,
+  };
+}
+
 export interface CreateConnectionOptions {
   /** Shown in `CLIENT LIST` and in logs: `hero-supervisor`, `hero-worker:python_worker_0`... */
   name: string;

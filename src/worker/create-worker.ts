@@ -10,6 +10,14 @@
  * next free worker. `maxStalledCount` (5) lets a job survive five such deaths before it fails visibly; BullMQ's
  * default (1) would fail a job after the second kill. The event loop here only shuttles pipes (scripts run in child
  * processes), so a 5 s lock is never lost to a busy loop, which is what makes short locks safe.
+ *
+ * A script killed by the worker's own stop signal is not the script's fault. The supervisor stops a worker with
+ * SIGTERM to the worker's process group; scripts run in their own group (script-runner.ts), but a script spawned just
+ * before is still in the worker's group until its child calls setsid (between fork and exec), and dies by that
+ * SIGTERM. So when a script dies by SIGTERM or SIGINT while this worker is stopping (or starts stopping within
+ * `STOP_SIGNAL_SETTLE_MS`), its job is handed back to `wait` for another worker (BullMQ `moveToWait`, which uses no
+ * attempt), not failed as "Script was killed by SIGTERM". If that move fails, the job stays active without a lock
+ * renewal and the stall check recovers it, as after a forced shutdown.
  */
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -36,7 +44,17 @@ import { loadBullmq } from './load-bullmq.js';
 import { startPingResponder } from './ping-responder.js';
 import { packageVersion } from './version.js';
 
-const { UnrecoverableError, Worker } = loadBullmq();
+const { UnrecoverableError, WaitingError, Worker } = loadBullmq();
+
+/**
+ * A script killed by SIGTERM/SIGINT may have caught the stop signal sent to the worker's group before the worker's own
+ * handler ran (both are delivered at once; the order in which Node runs their callbacks is not guaranteed). Waiting
+ * this long for the worker to start stopping tells the two apart; it only ever delays the failure of such a script.
+ */
+const STOP_SIGNAL_SETTLE_MS = 250;
+
+/** Signals a stop of the worker sends to its process group. */
+const STOP_SIGNALS: ReadonlySet<string> = new Set(['SIGTERM', 'SIGINT']);
 
 /** Defaults of `createWorker`; see the module comment for the reasons behind the lock and stall numbers. */
 export const WORKER_DEFAULTS = {
@@ -125,6 +143,28 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
   const connection: Redis = createRedisConnection(resolved, { name: `hero-worker:${workerId}`, logger });
   const stats: WorkerStats = { jobsProcessed: 0, activeJobs: 0 };
   const running = new Map<string, AbortController>();
+  let stopping = false;
+  let markStopping: () => void = () => {};
+  const stopBegan = new Promise<void>((resolve) => {
+    markStopping = () => {
+      stopping = true;
+      resolve();
+    };
+  });
+
+  /** True when this worker is stopping now, or starts to within `STOP_SIGNAL_SETTLE_MS`. */
+  const isStopping = async (): Promise<boolean> => {
+    if (stopping) return true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      stopBegan,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STOP_SIGNAL_SETTLE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    return stopping;
+  };
 
   const publish = (activity: JobActivity) => {
     publishJobActivity(connection, prefix, activity).catch((error: Error) =>
@@ -132,7 +172,7 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
     );
   };
 
-  const processJob = async (job: Job): Promise<JobResult> => {
+  const processJob = async (job: Job, token?: string): Promise<JobResult> => {
     const jobId = job.id ?? '';
     const problem = checkJobData(job.data);
     if (problem) throw new UnrecoverableError(`Invalid job: ${problem}.`);
@@ -176,6 +216,22 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
       // A forced shutdown leaves the job active on purpose: its lock lapses and another worker recovers it. Reporting a
       // failure here could race the closing connection and fail a job that is not at fault.
       if (error instanceof ShuttingDown) return new Promise<never>(() => {});
+      if (isKilledByStopSignal(error) && (await isStopping())) {
+        logger?.warn(
+          { jobId, signal: error.signal },
+          'script killed by the stop signal while the worker stops: job handed back for another worker',
+        );
+        await job
+          .moveToWait(token)
+          .catch((moveError: Error) =>
+            logger?.warn(
+              { jobId, err: { message: moveError.message } },
+              'job not handed back: it will stall and be recovered',
+            ),
+          );
+        // BullMQ's signal that the job left `active` on purpose: neither failed nor completed, no attempt used.
+        throw new WaitingError();
+      }
       throw toJobFailure(error);
     } finally {
       clearTimeout(timer);
@@ -224,6 +280,7 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
+    markStopping();
     closing ??= (async () => {
       logger?.info({ activeJobs: stats.activeJobs }, 'worker stopping');
       // Pings stop first: a stopping worker should not look healthy.
@@ -276,6 +333,11 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
   }
 
   return { workerId, scriptType, ready, stats: () => ({ ...stats }), close };
+}
+
+/** A script that died by SIGTERM or SIGINT, the signals a stop of the worker sends to the worker's group. */
+function isKilledByStopSignal(error: unknown): error is ScriptError {
+  return error instanceof ScriptError && error.signal !== undefined && STOP_SIGNALS.has(error.signal);
 }
 
 /** Maps what `execute` threw to the error BullMQ records as the job's `failedReason` (see `encodeFailure`). */

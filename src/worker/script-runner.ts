@@ -1,11 +1,17 @@
 /**
  * Runs one job's script with an interpreter: argv without a shell, the script on stdin, the interpreter in its own
- * process group (so a timeout or shutdown kills everything it started), stdout as the result, a non-zero exit as a
- * failure carrying stderr.
+ * process group (so a timeout or shutdown kills everything it started, and the worker's graceful stop, signalled to
+ * the worker's group, does not cut a script short), stdout as the result, a non-zero exit as a failure carrying
+ * stderr. The interpreter dies with its worker: it runs under `setpriv --pdeathsig KILL` where available
+ * (parent-death-signal.ts), and the worker's exit hooks kill every script group left (script-groups.ts).
  */
 import { spawn } from 'node:child_process';
+import type { Logger } from 'pino';
 import { ScriptError } from '../errors.js';
 import type { Execute } from './execute.js';
+import { parentDeathWrapper, wrapWithParentDeathSignal } from './parent-death-signal.js';
+import { resolveExecutable } from './resolve-executable.js';
+import { killGroup, trackScriptGroup } from './script-groups.js';
 
 /** Interpreters built in, by script type; others need `--interpreter`. */
 export const DEFAULT_INTERPRETERS: Readonly<Record<string, readonly string[]>> = {
@@ -68,16 +74,6 @@ function scriptEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>): Node
   return { ...env, ...extra };
 }
 
-/** Kills a whole process group; quiet when it is already gone. */
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // ESRCH: the group is gone already.
-  }
-}
-
 class OutputBuffer {
   #chunks: Buffer[] = [];
   #size = 0;
@@ -100,6 +96,25 @@ class OutputBuffer {
   }
 }
 
+let warnedNoParentDeathSignal = false;
+
+function warnOnceWithoutParentDeathSignal(logger: Logger | undefined, reason: string): void {
+  if (warnedNoParentDeathSignal) return;
+  warnedNoParentDeathSignal = true;
+  logger?.warn(
+    { reason },
+    'scripts run without a parent-death signal: a worker killed with SIGKILL leaves its running scripts behind',
+  );
+}
+
+function missingInterpreter(command: string, shown: string, code: 'ENOENT' | 'EACCES'): ScriptError {
+  const message =
+    code === 'ENOENT'
+      ? `Interpreter \`${command}\` not found (ENOENT): install it or pass --interpreter '<argv>'.`
+      : `Interpreter \`${command}\` is not executable (EACCES).`;
+  return new ScriptError(message, { retryable: false, stderr: '' }, { cause: new Error(`${code}: ${shown}`) });
+}
+
 /** An `execute` function for `createWorker` that runs each job's script with `interpreter`. */
 export function createScriptRunner(options: ScriptRunnerOptions): Execute {
   const [command, ...args] = options.interpreter;
@@ -108,63 +123,102 @@ export function createScriptRunner(options: ScriptRunnerOptions): Execute {
   const baseEnv = options.baseEnv ?? process.env;
   const shown = options.interpreter.join(' ');
 
-  return (job, { signal }) =>
-    new Promise((resolve, reject) => {
-      if (signal.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const started = performance.now();
-      const child = spawn(command, args, {
-        // Own process group: kill(-pid) reaches everything the interpreter starts.
-        detached: true,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: scriptEnv(baseEnv, job.env ?? {}),
-      });
-      const stdout = new OutputBuffer(limit);
-      const stderr = new OutputBuffer(limit);
-      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-      // EPIPE when the interpreter exits before reading the whole script: its exit status tells the story.
-      child.stdin.on('error', () => {});
+  return async (job, { signal, logger }) => {
+    signal.throwIfAborted();
+    const env = scriptEnv(baseEnv, job.env ?? {});
+    // Resolved before spawning, on the PATH the script gets (as spawn would): under setpriv a missing interpreter
+    // would only show as setpriv's exit 127, and the job must fail with a message naming the interpreter.
+    const [interpreter, wrapper] = await Promise.all([
+      resolveExecutable(command, env.PATH ?? ''),
+      parentDeathWrapper(),
+    ]);
+    if (interpreter.type === 'missing') throw missingInterpreter(command, shown, interpreter.code);
+    if (wrapper.type === 'unavailable') warnOnceWithoutParentDeathSignal(logger, wrapper.reason);
+    signal.throwIfAborted();
+    const spawned = wrapWithParentDeathSignal(wrapper, interpreter.path, args);
+    return runChild(spawned, { env, limit, shown, command, script: job.script, signal });
+  };
+}
 
-      let settled = false;
-      const onAbort = () => {
-        killGroup(child.pid);
-        finish(() => reject(signal.reason));
-      };
-      const finish = (settle: () => void) => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener('abort', onAbort);
-        settle();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+interface RunChildOptions {
+  env: NodeJS.ProcessEnv;
+  limit: number;
+  /** The interpreter argv as the operator wrote it, for messages. */
+  shown: string;
+  command: string;
+  script: string;
+  signal: AbortSignal;
+}
 
-      // Node trap: when spawn fails (ENOENT, EACCES) `error` is emitted and `exit` never is; `close` still may be.
-      child.once('error', (error: NodeJS.ErrnoException) => {
-        const reason =
-          error.code === 'ENOENT'
-            ? `Interpreter \`${command}\` not found (ENOENT): install it or pass --interpreter '<argv>'.`
-            : error.code === 'EACCES'
-              ? `Interpreter \`${command}\` is not executable (EACCES).`
-              : `Interpreter \`${shown}\` could not be started: ${error.message}`;
-        finish(() => reject(new ScriptError(reason, { retryable: false }, { cause: error })));
-      });
-      // `exit` may come before the pipes drain: kill what the script left behind (closing the pipes), then wait for `close`.
-      child.once('exit', () => killGroup(child.pid));
-      child.once('close', (code: number | null, signalName: NodeJS.Signals | null) => {
-        finish(() => {
-          const durationMs = Math.round(performance.now() - started);
-          if (code === 0) {
-            resolve({ stdout: stdout.text(), stderr: stderr.text(), exitCode: 0, durationMs });
-            return;
-          }
-          const how = code === null ? `was killed by ${signalName}` : `exited with code ${code}`;
-          reject(new ScriptError(`Script ${how} (${shown}).`, { stderr: stderr.text(), exitCode: code ?? -1 }));
-        });
-      });
-
-      child.stdin.end(job.script);
+function runChild(
+  spawned: { file: string; args: string[] },
+  { env, limit, shown, command, script, signal }: RunChildOptions,
+): ReturnType<Execute> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(spawned.file, spawned.args, {
+      // Own session and process group: kill(-pid) reaches everything the interpreter starts, and a signal to the
+      // worker's group (its graceful stop) does not. Node trap: setsid runs in the child between fork and exec, so a
+      // signal to the worker's group in that window still reaches it (create-worker.ts handles that case).
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env,
     });
+    const untrack = child.pid === undefined ? () => {} : trackScriptGroup(child.pid);
+    const stdout = new OutputBuffer(limit);
+    const stderr = new OutputBuffer(limit);
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    // EPIPE when the interpreter exits before reading the whole script: its exit status tells the story.
+    child.stdin.on('error', () => {});
+
+    let settled = false;
+    const onAbort = () => {
+      killGroup(child.pid);
+      finish(() => reject(signal.reason));
+    };
+    const finish = (settle: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      settle();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    // Node trap: when spawn fails (ENOENT, EACCES) `error` is emitted and `exit` never is; `close` still may be.
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      untrack();
+      const reason =
+        error.code === 'ENOENT'
+          ? `Interpreter \`${command}\` not found (ENOENT): install it or pass --interpreter '<argv>'.`
+          : error.code === 'EACCES'
+            ? `Interpreter \`${command}\` is not executable (EACCES).`
+            : `Interpreter \`${shown}\` could not be started: ${error.message}`;
+      finish(() => reject(new ScriptError(reason, { retryable: false }, { cause: error })));
+    });
+    // `exit` may come before the pipes drain: kill what the script left behind (closing the pipes), then wait for `close`.
+    child.once('exit', () => {
+      killGroup(child.pid);
+      untrack();
+    });
+    child.once('close', (code: number | null, signalName: NodeJS.Signals | null) => {
+      finish(() => {
+        const durationMs = Math.round(performance.now() - started);
+        if (code === 0) {
+          resolve({ stdout: stdout.text(), stderr: stderr.text(), exitCode: 0, durationMs });
+          return;
+        }
+        const how = code === null ? `was killed by ${signalName}` : `exited with code ${code}`;
+        reject(
+          new ScriptError(`Script ${how} (${shown}).`, {
+            stderr: stderr.text(),
+            exitCode: code ?? -1,
+            signal: signalName ?? undefined,
+          }),
+        );
+      });
+    });
+
+    child.stdin.end(script);
+  });
 }

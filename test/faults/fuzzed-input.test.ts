@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import fc from 'fast-check';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../src/config/load-config.js';
@@ -21,6 +22,7 @@ import { ScriptType } from '../../src/jobs/script-type.js';
 import type { Supervisor } from '../../src/jobs/supervisor.js';
 import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
 import { WorkerConfig } from '../../src/lifecycle/worker-config.js';
+import { WorkerLifecycleManagerBuilder } from '../../src/lifecycle/worker-lifecycle-manager-builder.js';
 import { EmbeddedProcessManager } from '../../src/process/embedded/embedded-process-manager.js';
 import type { ServiceSpec } from '../../src/process/process-manager.js';
 import { validateServiceSpec } from '../../src/process/validate-spec.js';
@@ -59,6 +61,11 @@ const hostileName = fc.oneof(
     '-rf',
     '$(touch pwned)',
     'a;b',
+    // Valid names that are also properties of every JS object: a `name in {}` lookup takes them for known.
+    'toString',
+    'constructor',
+    '__proto__',
+    'hasOwnProperty',
   ),
 );
 
@@ -147,6 +154,30 @@ describe('scenario 7: fuzzed names', () => {
     reportCounts('7 worker names', { refused, crashes: 0 });
   });
 
+  it('runs each configured worker under its own name, also names that are properties of every JS object', async () => {
+    const names = ['toString', 'constructor', 'valueOf', 'plain-name'];
+    const processes = new EmbeddedProcessManager();
+    const builder = new WorkerLifecycleManagerBuilder(processes)
+      .withRedis(inject('redisUrl'), { prefix: `fault7n-${randomUUID().slice(0, 8)}` })
+      .withLogger(pino({ level: 'silent' }));
+    for (const name of names) builder.addWorker(new WorkerConfig(name, '/bin/sleep', 'fuzzname').withArgs(['100000']));
+    const lifecycle = builder.build();
+    try {
+      await lifecycle.startAllWorkers();
+      const running = lifecycle.listWorkers().map((worker) => worker.name);
+      reportCounts('7 worker names (lifecycle)', {
+        configured: names.length,
+        runningUnderOwnName: running.filter((name) => names.includes(name)).length,
+      });
+
+      // weakness F10 in README, Reliability
+      expect(running.sort()).toEqual([...names].sort());
+    } finally {
+      await lifecycle.shutdown();
+      await processes.close();
+    }
+  });
+
   describe('Zinit legacy backend (the double): service files', () => {
     let sandbox: string;
     let double: ZinitLegacyDouble;
@@ -180,7 +211,8 @@ describe('scenario 7: fuzzed names', () => {
             return error instanceof InvalidSpecError;
           }
         }),
-        { numRuns: scaled(60) },
+        // Always tried, whatever the seed: weakness F9 in README, Reliability.
+        { numRuns: scaled(60), examples: [['toString'], ['constructor'], ['__proto__']] },
       );
       const outside = readdirSync(sandbox).filter((entry) => entry !== 'conf');
       const strays = readdirSync(join(sandbox, 'conf')).filter(
@@ -509,7 +541,7 @@ describe('scenario 7: fuzzed job payloads', () => {
         });
 
         // Every one is refused (python itself refuses NUL in source); an env key with `=` must not be passed on as
-        // another variable (A=B → A="B=x"): /tmp/fault-findings.md F2.
+        // another variable (A=B once reached the script as A="B=x").
         expect(completedIndexes).toEqual([]);
         expect(ping.type).toBe('ok');
         expect(worker.child.exitCode).toBeNull();

@@ -74,6 +74,20 @@ function getStatus(
   });
 }
 
+/** The three most frequent `msg` values of pino JSON lines, with their counts (what the daemon logs under load). */
+function topMessages(log: string): string {
+  const counts = new Map<string, number>();
+  for (const line of log.split('\n')) {
+    const msg = /"msg":"([^"]*)"/.exec(line)?.[1];
+    if (msg !== undefined) counts.set(msg, (counts.get(msg) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([msg, count]) => `${msg}:${count}`)
+    .join('|');
+}
+
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
@@ -150,7 +164,7 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
         const job = supervisor
           .newJob()
           .scriptType(ScriptType.SAL)
-          .scriptContent(`echo job-${index}`)
+          .scriptContent(`sleep 0.1\necho job-${index}`)
           .timeout(60_000)
           .build();
         return supervisor.runJobAndAwaitResult(job, { timeoutMs: 300_000 }).then(
@@ -191,6 +205,7 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
       daemonCpuSeconds: daemonCpuSeconds.toFixed(1),
       daemonLogKbDuringRun: (runLog.length / 1024).toFixed(0),
       xstateWarningsDuringRun: runLog.split('Custom actions should not call').length - 1,
+      daemonLogTopMessages: topMessages(runLog),
       statusIdleP99Ms: percentile(idleLatencies, 99).toFixed(1),
       statusProbes: latencies.length,
       statusFailures: failedProbes.length,

@@ -100,7 +100,7 @@ describe('scenario 6: misbehaving binaries, process-manager level (embedded)', (
     expect(exits.every((exit) => exit.type === 'process.exited' && exit.code === 1 && exit.signal === null)).toBe(true);
     expect(attempts).toEqual(Array.from({ length: wantedExits }, (_, i) => i + 1));
     expect(alivePids(seenPids)).toEqual([]);
-    // Documented: "any ─stop→ stopped" (embedded-process-manager.ts header); see /tmp/fault-findings.md F1.
+    // Documented: "any ─stop→ stopped" (embedded-process-manager.ts header); a stop in a backoff once left `error`.
     expect(status).toMatchObject({ state: 'stopped', pid: 0, target: 'down' });
     expect(of(name, 'process.stopped')).toHaveLength(1);
   });

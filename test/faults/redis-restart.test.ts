@@ -166,4 +166,37 @@ describe('scenario 2: Redis restarted mid-run', () => {
       unsubscribe();
     }
   });
+
+  it('answers a caller within its own timeout while Redis stays down, instead of waiting for Redis', async () => {
+    const callerTimeoutMs = 2_000;
+    const job = supervisor.newJob().scriptType(ScriptType.SAL).scriptContent('echo late').timeout(5_000).build();
+    await redis.stop('SIGKILL');
+    let answer: string | undefined;
+    try {
+      void supervisor.runJobAndAwaitResult(job, { timeoutMs: callerTimeoutMs }).then(
+        (output) => {
+          answer = `completed: ${output}`;
+        },
+        (error: Error) => {
+          answer = `${error.name}: ${error.message}`;
+        },
+      );
+      // Redis stays down far longer than the caller wanted to wait.
+      const settled = await waitFor(() => answer !== undefined, {
+        timeoutMs: 5 * callerTimeoutMs,
+        description: 'the caller to get an answer while Redis is down',
+      }).catch(() => false);
+      reportCounts('2 caller timeout during an outage', {
+        callerTimeoutMs,
+        answered: settled === true,
+        answer: String(answer),
+      });
+
+      // The promise never settles while Redis is down (commands wait in ioredis' offline queue, maxRetriesPerRequest:
+      // null): weakness F12 in README, Reliability.
+      expect(answer).toMatch(/^JobTimeoutError|Redis/);
+    } finally {
+      await redis.start();
+    }
+  });
 });

@@ -196,7 +196,7 @@ describe('scenario 1: the script of a SIGKILLed worker', () => {
     const orphaned = alivePids([scriptPid]).length;
     reportCounts('1 script of a SIGKILLed worker', { orphanedScripts: orphaned });
 
-    // /tmp/fault-findings.md F5
+    // weakness F5 in README, Reliability
     expect(orphaned).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 /** Supervisor job API end to end: real Redis, real hero-worker processes (issue #4). */
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { InvalidJobError, JobFailedError, JobTimeoutError } from '../../src/errors.js';
 import { ScriptType } from '../../src/jobs/script-type.js';
@@ -231,5 +232,24 @@ describe('Supervisor with a live hero-worker', () => {
 
     expect(await result).toBe('after outage\n');
     expect(worker.child.exitCode).toBeNull();
+  });
+
+  it('gives workers what they need to reach a password-protected Redis through redisConnectionInfo()', async () => {
+    const redis = await RedisServerProcess.start();
+    cleanups.push(() => redis.stop());
+    const admin = new Redis(redis.url);
+    await admin.config('SET', 'requirepass', 'pa:ss@word');
+    admin.disconnect();
+    const prefix = `t-${randomUUID().slice(0, 8)}`;
+    const supervisor = new SupervisorBuilder().redisUrl(redis.url).password('pa:ss@word').prefix(prefix).build();
+    cleanups.push(() => supervisor.close());
+
+    const info = supervisor.redisConnectionInfo();
+    await startWorker(info.url, info.prefix, { workerId: 'python_from_info' });
+    const job = supervisor.newJob().scriptType(ScriptType.Python).scriptContent('print("via info")').build();
+
+    expect(await supervisor.runJobAndAwaitResult(job, { timeoutMs: 20_000 })).toBe('via info\n');
+    expect(info).toMatchObject({ password: 'pa:ss@word', prefix, tls: false });
+    expect(supervisor.redisDisplay).not.toContain('pa:ss@word');
   });
 });

@@ -1,6 +1,6 @@
 // Issue 5, health: a worker killed with SIGKILL is restarted and answers a ping; a hung worker (SIGSTOP) fails
 // 3 pings and is restarted; while Redis is unreachable no worker is restarted, and health checks resume after.
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { isProcessAlive } from '../helpers/process-alive.js';
 import { RedisServerProcess } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -27,6 +27,7 @@ describe('WorkerLifecycleManager health', () => {
     const { manager } = harness;
     const restarted: string[] = [];
     manager.on('worker:restarted', (event) => restarted.push(`${event.worker}: ${event.reason}`));
+    const warn = vi.spyOn(console, 'warn');
     await manager.startAllWorkers();
     const before = manager.getWorkerStatus('python_worker_0').pid as number;
 
@@ -44,6 +45,9 @@ describe('WorkerLifecycleManager health', () => {
     expect(manager.getWorkerStatus('python_worker_0').restarts).toBe(1);
     const outcome = await manager.pingWorker('python_worker_0', { timeoutMs: 5_000 });
     expect(outcome.type === 'ok' && outcome.reply.pid).toBe(after);
+    // XState warns when an action sends imperatively (/tmp/fault-findings.md F4): no state change may do that.
+    expect(warn.mock.calls.map(String).filter((call) => call.includes('Custom actions should not'))).toEqual([]);
+    warn.mockRestore();
   });
 
   it('restarts a hung worker (SIGSTOP) after 3 failed pings', async () => {
@@ -75,6 +79,45 @@ describe('WorkerLifecycleManager health', () => {
     expect(isProcessAlive(hung)).toBe(false);
     const outcome = await manager.pingWorker('python_worker_0', { timeoutMs: 5_000 });
     expect(outcome.type === 'ok' && outcome.reply.pid).toBe(fresh);
+  });
+
+  it('monitorWorkerHealth() pings idle workers through their actors: its failures count toward the restart', async () => {
+    harness = createLifecycleHarness({
+      redisUrl: inject('redisUrl'),
+      // Idle after 300 ms; the actor's own next ping is an hour away, so every later ping is the health pass's.
+      settings: { idleTimeoutMs: 300, pingIntervalMs: 3_600_000, pingTimeoutMs: 300, pingFailureThreshold: 3 },
+      configure: (builder, prefix) =>
+        builder.addWorker(heroWorkerConfig('python_worker_0', prefix).withStopTimeout(500)),
+    });
+    const { manager } = harness;
+    const pinged: string[] = [];
+    const restarted: (string | null)[] = [];
+    manager.on('worker:pinged', (event) => pinged.push(`${event.worker}:${event.scriptType}:${event.outcome}`));
+    manager.on('worker:restarted', (event) => restarted.push(event.reason));
+    await manager.startAllWorkers();
+    const pid = manager.getWorkerStatus('python_worker_0').pid as number;
+    // The actor's own first ping on going idle: answered, so from now on failures count.
+    await waitFor(() => pinged.length === 1 && manager.getWorkerStatus('python_worker_0').state === 'idle', {
+      description: 'the first ping answered and the worker idle',
+    });
+
+    const healthy = await manager.monitorWorkerHealth();
+
+    expect(healthy).toHaveLength(1);
+    expect(healthy[0]?.worker).toBe('python_worker_0');
+    expect(healthy[0]?.outcome.type === 'ok' && healthy[0].outcome.reply.pid).toBe(pid);
+    expect(pinged).toEqual(['python_worker_0:python:ok', 'python_worker_0:python:ok']);
+
+    process.kill(pid, 'SIGSTOP');
+    stoppedPids.push(pid);
+    for (let pass = 1; pass <= 3; pass += 1) {
+      const [report] = await manager.monitorWorkerHealth();
+      expect(report?.outcome.type).toBe('timeout');
+    }
+
+    await waitFor(() => restarted.length > 0, { description: 'the restart after 3 failed health passes' });
+    expect(restarted).toEqual(['ping-failures']);
+    expect(pinged.slice(2)).toEqual(Array(3).fill('python_worker_0:python:timeout'));
   });
 
   it('restarts no worker while Redis is unreachable, and health checks resume when it returns', async () => {

@@ -6,7 +6,12 @@
 import { type AnyEventObject, createActor, fromPromise, type InspectionEvent, SimulatedClock } from 'xstate';
 import type { WorkerSettings } from '../../machines/worker.defaults.js';
 import type { PingOutcome, WorkerEvent } from '../../machines/worker.events.js';
-import { type WorkerContext, type WorkerStateChange, workerMachine } from '../../machines/worker.machine.js';
+import {
+  type PingActorInput,
+  type WorkerContext,
+  type WorkerStateChange,
+  workerMachine,
+} from '../../machines/worker.machine.js';
 
 export type WorkerActorName = 'startProcess' | 'stopProcess' | 'restartProcess' | 'pingWorker' | 'readClock';
 
@@ -94,7 +99,7 @@ export function createWorkerHarness(options: WorkerHarnessOptions = {}) {
       startProcess: recording<void, { name: string }>('startProcess'),
       stopProcess: recording<void, { name: string }>('stopProcess'),
       restartProcess: recording<void, { name: string }>('restartProcess'),
-      pingWorker: recording<PingOutcome, { name: string; timeoutMs: number }>('pingWorker'),
+      pingWorker: recording<PingOutcome, PingActorInput>('pingWorker'),
       readClock: recording<number, void>('readClock'),
     },
   });

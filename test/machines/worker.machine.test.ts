@@ -43,6 +43,9 @@ describe('workerMachine model', () => {
         restarts: context.restartHistory.slice(0, settings.maxRestarts + 1),
         attempt: Math.min(context.backoffAttempt, 2),
         up: context.startedAt !== null,
+        // Which exits count: the pids come from the model's events (7, 8) or are null, so they stay few.
+        pid: context.pid,
+        replacedPid: context.replacedPid,
       });
     },
     events: [
@@ -52,8 +55,10 @@ describe('workerMachine model', () => {
       { type: 'ADOPT', pid: 7, at },
       { type: 'process.spawned', pid: 8, at },
       { type: 'process.running', pid: 8, at },
-      // pid null: the replaced process (expected during a restart); pid 99: a process nobody knew.
+      // pid null: unnamed (the replaced process during a restart, else the current one); pid 8: the process
+      // process.spawned/running named; pid 99: a stale exit of a process that is not the worker's (ignored).
       { type: 'process.exited', pid: null, code: 3, signal: null, at },
+      { type: 'process.exited', pid: 8, code: 1, signal: null, at },
       { type: 'process.exited', pid: 99, code: null, signal: 'SIGKILL', at },
       { type: 'process.spawnFailed', reason: 'ENOENT', at },
       { type: 'process.healthFailed', reason: 'check exited with code 1', at },
@@ -144,7 +149,11 @@ describe('workerMachine model', () => {
           for (const call of sut.pending()) {
             const expectedInput =
               call.actor === 'pingWorker'
-                ? { name: input.name, timeoutMs: defaultWorkerSettings.pingTimeoutMs }
+                ? {
+                    name: input.name,
+                    timeoutMs: defaultWorkerSettings.pingTimeoutMs,
+                    upSince: expected.context.startedAt,
+                  }
                 : call.actor === 'readClock'
                   ? undefined
                   : { name: input.name };
@@ -252,7 +261,7 @@ describe('workerMachine', () => {
       await harness.advance(defaultWorkerSettings.idleTimeoutMs);
 
       expect(harness.reports.slice(-2).map((report) => report.state)).toEqual(['idle', 'pinging']);
-      expect(harness.pending('pingWorker')[0]?.input).toEqual({ name: 'python_worker_1', timeoutMs: 5000 });
+      expect(harness.pending('pingWorker')[0]?.input).toEqual({ name: 'python_worker_1', timeoutMs: 5000, upSince: 0 });
     });
 
     it('stays running while job activity keeps arriving within idleTimeout', async () => {
@@ -300,6 +309,27 @@ describe('workerMachine', () => {
       expect(harness.context().restartDelayMs).toBe(0);
     });
 
+    it('ignores the stale exit of a process that is not its own (/tmp/fault-findings.md F7)', async () => {
+      const harness = startWorker();
+      await bringUp(harness, 4242);
+
+      await harness.send({ type: 'process.exited', pid: 4100, code: null, signal: 'SIGKILL' });
+
+      expect(harness.stateValue()).toBe('"running"');
+      expect(harness.context().pid).toBe(4242);
+    });
+
+    it('pings at once on PING, counted like a timed ping', async () => {
+      const harness = startWorker();
+      await bringUp(harness);
+
+      await harness.send({ type: 'PING' });
+      await harness.resolve('pingWorker', { type: 'timeout', timeoutMs: 5000 });
+
+      expect(harness.reports.slice(-2).map((report) => report.state)).toEqual(['pinging', 'idle']);
+      expect(harness.context().consecutivePingFailures).toBe(1);
+    });
+
     it('names the signal that killed the process', async () => {
       const harness = startWorker();
       await bringUp(harness);
@@ -329,6 +359,31 @@ describe('workerMachine', () => {
       expect(harness.stateValue()).toBe('"restarting"');
       expect(harness.context().reason).toBe('ping-failures');
       expect(harness.pending().map((call) => call.actor)).toEqual(['restartProcess']);
+    });
+
+    it('pings an idle worker now on PING, and failed PING pings lead to the restart', async () => {
+      const harness = startWorker();
+      await goIdle(harness);
+      await harness.resolve('pingWorker', ok);
+
+      for (let i = 0; i < defaultWorkerSettings.pingFailureThreshold; i++) {
+        await harness.send({ type: 'PING' });
+        await harness.resolve('pingWorker', { type: 'failed', reason: 'no reply' });
+      }
+
+      expect(harness.stateValue()).toBe('"restarting"');
+      expect(harness.context().reason).toBe('ping-failures');
+    });
+
+    it('ignores PING where no ping can be sent', async () => {
+      const harness = startWorker();
+
+      await harness.send({ type: 'PING' });
+      await harness.send({ type: 'START' });
+      await harness.send({ type: 'PING' });
+
+      expect(harness.stateValue()).toBe('"starting"');
+      expect(harness.calls.map((call) => call.actor)).toEqual(['startProcess']);
     });
 
     it('never counts transport-down as a failure', async () => {
@@ -419,7 +474,72 @@ describe('workerMachine', () => {
     });
   });
 
+  describe('failed, with a backend that respawns by itself (backendRestartGraceMs)', () => {
+    it('reports no pid once the process exited (/tmp/fault-findings.md F3)', async () => {
+      const harness = startWorker({ backendRestartGraceMs: 2_000 });
+      await bringUp(harness, 4242);
+
+      await harness.send({ type: 'process.exited', pid: 4242, code: null, signal: 'SIGKILL' });
+
+      expect(harness.actor.getSnapshot().matches({ failed: 'backingOff' })).toBe(true);
+      expect(harness.context()).toMatchObject({ pid: null, startedAt: null, reason: 'killed by SIGKILL' });
+    });
+
+    it("waits the grace for the backend's respawn instead of restarting at once", async () => {
+      const harness = startWorker({ backendRestartGraceMs: 2_000 });
+      await bringUp(harness, 4242);
+      await harness.send({ type: 'process.exited', pid: 4242, code: null, signal: 'SIGKILL' });
+      expect(harness.context().restartDelayMs).toBe(2_000);
+
+      await harness.advance(1_000);
+      await harness.send({ type: 'process.spawned', pid: 5000 });
+      await harness.send({ type: 'process.running', pid: 5000 });
+      await harness.send({ type: 'process.exited', pid: 4242, code: null, signal: 'SIGKILL' });
+      await harness.advance(2_000);
+
+      expect(harness.stateValue()).toBe('"running"');
+      expect(harness.context().pid).toBe(5000);
+      expect(harness.calls.filter((call) => call.actor === 'restartProcess')).toEqual([]);
+    });
+
+    it('restarts by itself once the grace passed without a respawn', async () => {
+      const harness = startWorker({ backendRestartGraceMs: 2_000 });
+      await bringUp(harness, 4242);
+      await harness.send({ type: 'process.exited', pid: 4242, code: 1, signal: null });
+
+      await harness.advance(2_000);
+
+      expect(harness.stateValue()).toBe('"restarting"');
+      expect(harness.pending().map((call) => call.actor)).toEqual(['restartProcess']);
+    });
+
+    it('restarts a hung worker (ping-failures) at once: no backend respawns a live process', async () => {
+      const harness = startWorker({ backendRestartGraceMs: 2_000, pingFailureThreshold: 1 });
+      await bringUp(harness, 4242);
+      await harness.advance(defaultWorkerSettings.idleTimeoutMs);
+
+      await harness.resolve('pingWorker', { type: 'timeout', timeoutMs: 5000 });
+
+      expect(harness.stateValue()).toBe('"restarting"');
+      expect(harness.context().replacedPid).toBe(4242);
+    });
+  });
+
   describe('restarting', () => {
+    it('ignores a late exit of a pid it does not run after the process it replaced was gone', async () => {
+      const harness = startWorker();
+      await bringUp(harness, 10);
+      await harness.send({ type: 'process.exited', pid: 10, code: 1, signal: null });
+      expect(harness.stateValue()).toBe('"restarting"');
+
+      await harness.send({ type: 'process.spawned', pid: 11 });
+      await harness.send({ type: 'process.exited', pid: 9, code: null, signal: 'SIGTERM' });
+
+      expect(harness.stateValue()).toBe('"restarting"');
+      await harness.send({ type: 'process.exited', pid: 11, code: 2, signal: null });
+      expect(harness.context()).toMatchObject({ pid: null, reason: 'exited with code 2' });
+    });
+
     it('ignores the exit of the process it replaces', async () => {
       const harness = startWorker();
       await bringUp(harness, 10);

@@ -6,6 +6,7 @@ import {
   parseRedisUrl,
   reconnectDelayMs,
   redactRedisUrl,
+  redisConnectionInfo,
   resolveRedisConnection,
 } from '../../src/transport/redis-connection.js';
 
@@ -96,6 +97,43 @@ describe('resolveRedisConnection', () => {
     expect(() => resolveRedisConnection({ ioredis: { keyPrefix: 'x:' } })).toThrow(
       'ioredis `keyPrefix` is not supported (BullMQ refuses it): set `prefix` instead.',
     );
+  });
+});
+
+describe('redisConnectionInfo', () => {
+  it('rebuilds a full URL, password included and percent-encoded, that parses back to the same settings', () => {
+    const resolved = resolveRedisConnection({ url: 'rediss://al%40ice:p%3Ass@redis.example:6380/2', prefix: 'prod' });
+
+    const info = redisConnectionInfo(resolved);
+
+    expect(info).toMatchObject({
+      url: 'rediss://al%40ice:p%3Ass@redis.example:6380/2',
+      host: 'redis.example',
+      port: 6380,
+      db: 2,
+      username: 'al@ice',
+      password: 'p:ss',
+      tls: true,
+      tlsOptions: undefined,
+      prefix: 'prod',
+      display: 'rediss://al@ice:***@redis.example:6380/2',
+    });
+    expect(parseRedisUrl(info.url)).toEqual(parseRedisUrl('rediss://al%40ice:p%3Ass@redis.example:6380/2'));
+  });
+
+  it('carries a password given apart from the URL, and an IPv6 host in brackets', () => {
+    const info = redisConnectionInfo(resolveRedisConnection({ url: 'redis://[::1]:7000', password: 's3cret' }));
+
+    expect(info.url).toBe('redis://:s3cret@[::1]:7000');
+    expect(info.prefix).toBe('hero');
+  });
+
+  it('keeps in-process TLS options apart, since a URL cannot carry them', () => {
+    const info = redisConnectionInfo(
+      resolveRedisConnection({ url: 'redis://h', tls: { servername: 'redis.internal' } }),
+    );
+
+    expect(info).toMatchObject({ url: 'rediss://h:6379', tls: true, tlsOptions: { servername: 'redis.internal' } });
   });
 });
 

@@ -1,6 +1,6 @@
 /** The script runner: argv without a shell, script on stdin, own process group, output caps (issue #4). */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -118,6 +118,30 @@ describe('createScriptRunner', () => {
     const output = await run(jobData("print('x' * 100)"), context());
 
     expect(output.stdout).toBe(`${'x'.repeat(10)}\n[output truncated at 10 bytes]`);
+  });
+
+  it('names an interpreter missing from PATH, not the setpriv it runs under', async () => {
+    const run = createScriptRunner({ interpreter: ['no-such-interpreter-4f1c', 'run'] });
+
+    const error = await run(jobData('x'), context()).catch((e) => e);
+
+    expect(error).toBeInstanceOf(ScriptError);
+    expect(error).toMatchObject({
+      message: "Interpreter `no-such-interpreter-4f1c` not found (ENOENT): install it or pass --interpreter '<argv>'.",
+      retryable: false,
+    });
+  });
+
+  it('names an interpreter that is not executable', async () => {
+    const file = join(tmpdir(), `not-executable-${randomUUID()}`);
+    writeFileSync(file, '#!/bin/sh\necho hi\n', { mode: 0o644 });
+    const run = createScriptRunner({ interpreter: [file] });
+
+    const error = await run(jobData('x'), context())
+      .catch((e) => e)
+      .finally(() => rmSync(file, { force: true }));
+
+    expect(error).toMatchObject({ message: `Interpreter \`${file}\` is not executable (EACCES).`, retryable: false });
   });
 
   it('names a missing interpreter and marks it not retryable', async () => {

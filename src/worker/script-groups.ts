@@ -1,0 +1,53 @@
+/**
+ * The process groups of the scripts this process runs, so that none outlives the worker on an exit path the worker
+ * can see: a normal exit (`process.exit`, the end of the event loop) and an uncaught exception or unhandled rejection
+ * that will end the process. Each hook SIGKILLs every recorded group synchronously (nothing asynchronous runs after
+ * `exit`). A SIGKILL of the worker runs no hook: there, only the interpreter itself is sure to die (its parent-death
+ * signal, parent-death-signal.ts), plus the rest of its group when the interpreter's death ends them.
+ */
+
+const groups = new Set<number>();
+let hooksInstalled = false;
+
+/** SIGKILLs a whole process group; quiet when it is already gone. */
+export function killGroup(pgid: number | undefined): void {
+  if (pgid === undefined || pgid <= 0) return;
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is gone already.
+  }
+}
+
+/** SIGKILLs every recorded script group now. Returns how many there were. */
+export function killScriptGroups(): number {
+  const count = groups.size;
+  for (const pgid of groups) killGroup(pgid);
+  groups.clear();
+  return count;
+}
+
+function installHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', () => killScriptGroups());
+  // Node trap: `exit` is not emitted when an uncaught exception ends the process. The monitor sees it first; kill only
+  // when nobody handles it (an `uncaughtException` listener keeps the process, and its scripts, alive).
+  process.on('uncaughtExceptionMonitor', () => {
+    if (process.listenerCount('uncaughtException') === 0) killScriptGroups();
+  });
+}
+
+/** Records a script's group (its leader's pid, spawned detached) until the returned function forgets it. */
+export function trackScriptGroup(pgid: number): () => void {
+  installHooks();
+  groups.add(pgid);
+  return () => {
+    groups.delete(pgid);
+  };
+}
+
+/** The groups recorded now (for tests and diagnostics). */
+export function trackedScriptGroups(): number[] {
+  return [...groups];
+}
