@@ -14,8 +14,9 @@ export interface PingReply {
 }
 
 /**
- * The outcome of one ping. `transport-down` means Redis itself was unreachable: not the worker's fault,
- * so it is never counted as a ping failure.
+ * The outcome of one ping. `transport-down` means the transport, not the worker, is to blame: Redis unreachable,
+ * just reconnected (the workers are still reconnecting), or a fresh worker not connected yet. It is never counted
+ * as a ping failure.
  */
 export type PingOutcome =
   | { type: 'ok'; reply: PingReply; latencyMs: number }

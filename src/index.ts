@@ -56,6 +56,7 @@ export type {
   ScalerScaledEvent,
   SupervisorPhaseEvent,
   WorkerGaveUpEvent,
+  WorkerPingedEvent,
   WorkerRestartedEvent,
   WorkerStateChangedEvent,
 } from './lifecycle/lifecycle-events.js';

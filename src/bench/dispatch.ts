@@ -8,7 +8,7 @@
  * for both sides alike. Rounds alternate raw and supervisor so that drift hits both.
  */
 import type { ChildProcess } from 'node:child_process';
-import { QueueEvents } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { BenchContext, Figure } from './bench-context.js';
 import { BENCH_INTERPRETER, openHeroJobDriver } from './hero.js';
@@ -59,44 +59,57 @@ async function throughputFire(
     lastEventId: last?.[0] ?? '0-0',
   });
   const fired = new Set<string>();
+  // A fast job can finish before `fire()` resolves with its id: remember every outcome, match them afterwards.
+  const outcomes = new Map<string, 'completed' | 'failed'>();
   try {
     await events.waitUntilReady();
-    let completed = 0;
-    let failed = 0;
     let done: () => void = () => {};
     const allDone = new Promise<void>((resolve) => {
       done = resolve;
     });
-    const count = () => {
-      if (completed + failed >= total) done();
+    let finished = 0;
+    const settle = (jobId: string, outcome: 'completed' | 'failed') => {
+      if (outcomes.has(jobId)) return;
+      outcomes.set(jobId, outcome);
+      if (fired.has(jobId)) finished += 1;
+      if (finished >= total) done();
     };
-    events.on('completed', ({ jobId }) => {
-      if (!fired.delete(jobId)) return;
-      completed += 1;
-      count();
-    });
-    events.on('failed', ({ jobId }) => {
-      if (!fired.delete(jobId)) return;
-      failed += 1;
-      count();
-    });
+    events.on('completed', ({ jobId }) => settle(jobId, 'completed'));
+    events.on('failed', ({ jobId }) => settle(jobId, 'failed'));
     const started = performance.now();
     for (let sent = 0; sent < total; sent += FIRE_BATCH) {
       const ids = await Promise.all(Array.from({ length: Math.min(FIRE_BATCH, total - sent) }, () => fire()));
-      for (const id of ids) if (id !== undefined) fired.add(id);
+      for (const id of ids) {
+        if (id === undefined || fired.has(id)) continue;
+        fired.add(id);
+        if (outcomes.has(id)) finished += 1;
+      }
     }
+    if (finished >= total) done();
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      allDone,
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`${queueName}: ${completed}/${total} jobs completed within ${JOB_TIMEOUT_MS} ms`)),
-          JOB_TIMEOUT_MS,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), JOB_TIMEOUT_MS);
+    });
+    const outcome = await Promise.race([allDone, timedOut]).finally(() => clearTimeout(timer));
+    if (outcome === 'timeout') {
+      const queue = new Queue(queueName, { connection: { url: ctx.redisUrl }, prefix: ctx.prefix });
+      const counts = await queue.getJobCounts();
+      const missing = await Promise.all(
+        [...fired]
+          .filter((id) => !outcomes.has(id))
+          .slice(0, 3)
+          .map(async (id) => `${id}: ${await queue.getJobState(id)}`),
+      );
+      await queue.close();
+      throw new Error(
+        `${queueName}: ${finished}/${total} jobs finished within ${JOB_TIMEOUT_MS} ms; queue ${JSON.stringify(counts)}; ` +
+          `unfinished ${missing.join(', ')}`,
+      );
+    }
+    const elapsedMs = performance.now() - started;
+    const failed = [...fired].filter((id) => outcomes.get(id) === 'failed').length;
     if (failed > 0) throw new Error(`${queueName}: ${failed}/${total} fire-and-forget jobs failed`);
-    return total / ((performance.now() - started) / 1000);
+    return total / (elapsedMs / 1000);
   } finally {
     await events.close();
   }
@@ -121,6 +134,17 @@ export const dispatchFigure: Figure = {
     ctx.defer(() => Promise.all(rawWorkers.map((child) => killAndWait(child))));
     const producer = await openRawProducer(ctx, rawQueue);
     ctx.defer(() => producer.close());
+    // A third side, in await mode only: raw workers that also run the interpreter under setpriv, as hero-worker
+    // does on Linux, so that the ratio tells that wrapper's cost apart from the rest of the job layer.
+    const wrappedQueue = 'raw-dispatch-setpriv';
+    const wrappedWorkers: ChildProcess[] = await Promise.all(
+      Array.from({ length: workers }, () =>
+        startRawWorker(ctx, { queue: wrappedQueue, mode: 'spawn', interpreter: BENCH_INTERPRETER, wrap: 'setpriv' }),
+      ),
+    );
+    ctx.defer(() => Promise.all(wrappedWorkers.map((child) => killAndWait(child))));
+    const wrappedProducer = await openRawProducer(ctx, wrappedQueue);
+    ctx.defer(() => wrappedProducer.close());
 
     const hero = await openHeroJobDriver(ctx, workers);
     ctx.defer(() => hero.close());
@@ -130,9 +154,11 @@ export const dispatchFigure: Figure = {
     const rawFire: number[] = [];
     const heroAwait: number[] = [];
     const heroFire: number[] = [];
+    const wrappedAwait: number[] = [];
     // Warm both paths (connections, scripts loaded into Redis, JIT) before the first measured round.
     await throughputAwait(inFlight, inFlight, () => producer.roundTrip({ script: SCRIPT }, JOB_TIMEOUT_MS));
     await throughputAwait(inFlight, inFlight, () => hero.runAndAwait(SCRIPT, JOB_TIMEOUT_MS));
+    await throughputAwait(inFlight, inFlight, () => wrappedProducer.roundTrip({ script: SCRIPT }, JOB_TIMEOUT_MS));
     for (let round = 0; round < rounds; round += 1) {
       rawAwait.push(
         await throughputAwait(jobs, inFlight, () => producer.roundTrip({ script: SCRIPT }, JOB_TIMEOUT_MS)),
@@ -147,9 +173,13 @@ export const dispatchFigure: Figure = {
       );
       heroAwait.push(await throughputAwait(jobs, inFlight, () => hero.runAndAwait(SCRIPT, JOB_TIMEOUT_MS)));
       heroFire.push(await throughputFire(ctx, hero.queueName, jobs, () => hero.fire(SCRIPT, JOB_TIMEOUT_MS)));
+      wrappedAwait.push(
+        await throughputAwait(jobs, inFlight, () => wrappedProducer.roundTrip({ script: SCRIPT }, JOB_TIMEOUT_MS)),
+      );
       ctx.log(
         `round ${round + 1}/${rounds}: raw await ${rawAwait.at(-1)?.toFixed(0)}/s fire ${rawFire.at(-1)?.toFixed(0)}/s` +
-          `; supervisor await ${heroAwait.at(-1)?.toFixed(0)}/s fire ${heroFire.at(-1)?.toFixed(0)}/s`,
+          `; supervisor await ${heroAwait.at(-1)?.toFixed(0)}/s fire ${heroFire.at(-1)?.toFixed(0)}/s` +
+          `; raw under setpriv await ${wrappedAwait.at(-1)?.toFixed(0)}/s`,
       );
     }
 
@@ -171,5 +201,20 @@ export const dispatchFigure: Figure = {
     };
     emit('dispatch.await', heroAwait, rawAwait, `${inFlight} callers awaiting results (waitUntilFinished)`);
     emit('dispatch.fire-and-forget', heroFire, rawFire, 'all jobs added, then completions counted');
+    const wrappedStats = summarize(wrappedAwait);
+    const heroStats = summarize(heroAwait);
+    ctx.emit(
+      benchLine({
+        name: 'dispatch.await.vs-setpriv-raw',
+        value: heroStats.median,
+        unit: 'jobs/s',
+        baseline: `raw BullMQ producer + ${workers} raw BullMQ workers running the interpreter under setpriv --pdeathsig`,
+        baselineValue: wrappedStats.median,
+        runs: heroStats.runs,
+        notes:
+          `${setup}; hero-worker runs each interpreter under \`setpriv --pdeathsig KILL --\` (one more exec per job) ` +
+          'so that scripts die with their worker: this baseline pays the same, the rest of the gap is the job layer',
+      }),
+    );
   },
 };

@@ -14,6 +14,8 @@ export interface RawWorkerOptions {
   queue: string;
   mode: 'echo' | 'spawn';
   interpreter?: string;
+  /** Run the interpreter under `setpriv --pdeathsig KILL --`, as hero-worker does on Linux. */
+  wrap?: 'none' | 'setpriv';
   concurrency?: number;
 }
 
@@ -31,6 +33,8 @@ export async function startRawWorker(ctx: BenchContext, options: RawWorkerOption
       options.mode,
       '--interpreter',
       options.interpreter ?? 'cat',
+      '--wrap',
+      options.wrap ?? 'none',
       '--concurrency',
       String(options.concurrency ?? 1),
     ],

@@ -4,8 +4,11 @@
  * runs `--interpreter` with the job's `script` on stdin and returns its stdout, as hero-worker does.
  * Prints `ready` on stdout once its connection is up.
  *
+ * `--wrap setpriv` runs the interpreter as hero-worker does on Linux, under `setpriv --pdeathsig KILL --`, to
+ * tell that cost apart from the rest of the job layer.
+ *
  *   node raw-bullmq-worker.js --redis-url redis://... --queue q --prefix p [--mode echo|spawn]
- *     [--interpreter cat] [--concurrency 1]
+ *     [--interpreter cat] [--wrap none|setpriv] [--concurrency 1]
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     prefix: { type: 'string', default: 'bull' },
     mode: { type: 'string', default: 'echo' },
     interpreter: { type: 'string', default: 'cat' },
+    wrap: { type: 'string', default: 'none' },
     concurrency: { type: 'string', default: '1' },
   },
 });
@@ -49,7 +53,10 @@ function runInterpreter(argv: readonly string[], script: string): Promise<string
   });
 }
 
-const interpreter = (values.interpreter ?? 'cat').split(' ').filter(Boolean);
+const interpreter = [
+  ...(values.wrap === 'setpriv' ? ['setpriv', '--pdeathsig', 'KILL', '--'] : []),
+  ...(values.interpreter ?? 'cat').split(' ').filter(Boolean),
+];
 const worker = new Worker(
   queueName,
   async (job) => {

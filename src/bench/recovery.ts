@@ -25,7 +25,7 @@ import { benchLine } from './output.js';
 import { openPm2, type Pm2Driver } from './pm2-driver.js';
 import { HERO_WORKER_BIN, killAndWait } from './processes.js';
 import { startRawWorker } from './raw-baseline.js';
-import { summarize } from './stats.js';
+import { median, summarize } from './stats.js';
 
 /** A recovery slower than this is a failure of the figure, not a slow sample. */
 const RECOVERY_TIMEOUT_MS = 15_000;
@@ -48,8 +48,9 @@ async function pingUntilNewPid(pinger: Pinger, workerId: string, oldPid: number 
 }
 
 /** Floor: spawn until the first ping answer; also the worker's own ready line. */
-async function floorRound(ctx: BenchContext, pinger: Pinger, round: number) {
-  const workerId = `bench_floor_${round}`;
+/** The floor reuses one worker id, as a restarted worker does: same control queue, same ping path. */
+async function floorRound(ctx: BenchContext, pinger: Pinger) {
+  const workerId = 'bench_floor_0';
   const started = performance.now();
   const child: ChildProcess = spawnHeroWorker(ctx, { workerId });
   try {
@@ -114,7 +115,7 @@ export const recoveryFigure: Figure = {
   description: 'SIGKILL hero-worker → actor running + ping answered, vs bare spawn (floor) and PM2',
   smokeInCi: true,
   async run(ctx) {
-    const rounds = ctx.size(10, 1);
+    const rounds = ctx.size(12, 1);
     const pinger = await openPinger(ctx);
     ctx.defer(() => pinger.close());
 
@@ -143,20 +144,28 @@ export const recoveryFigure: Figure = {
     const rawReady: number[] = [];
     const managed: number[] = [];
     const viaPm2: number[] = [];
+    // The three variants take turns in a rotating order, so that none always follows the same neighbour.
+    const variants = [
+      async () => {
+        const bare = await floorRound(ctx, pinger);
+        floor.push(bare.floor);
+        spawnToReady.push(bare.spawnToReady);
+        rawReady.push(await rawSpawnToReady(ctx, floor.length));
+      },
+      async () => {
+        managed.push(await managedRound(fleet, pinger, managedId));
+      },
+      async () => {
+        if (pm2) viaPm2.push(await pm2Round(pinger, pm2Id));
+      },
+    ];
     for (let round = 0; round < rounds; round += 1) {
-      const bare = await floorRound(ctx, pinger, round);
-      floor.push(bare.floor);
-      spawnToReady.push(bare.spawnToReady);
-      rawReady.push(await rawSpawnToReady(ctx, round));
-      await sleep(SETTLE_MS);
-      managed.push(await managedRound(fleet, pinger, managedId));
-      await sleep(SETTLE_MS);
-      if (pm2) {
-        viaPm2.push(await pm2Round(pinger, pm2Id));
+      for (let turn = 0; turn < variants.length; turn += 1) {
+        await variants[(round + turn) % variants.length]?.();
         await sleep(SETTLE_MS);
       }
       ctx.log(
-        `round ${round + 1}/${rounds}: floor ${bare.floor.toFixed(0)} ms, managed ${managed.at(-1)?.toFixed(0)} ms` +
+        `round ${round + 1}/${rounds}: floor ${floor.at(-1)?.toFixed(0)} ms, managed ${managed.at(-1)?.toFixed(0)} ms` +
           (pm2 ? `, pm2 ${viaPm2.at(-1)?.toFixed(0)} ms` : ''),
       );
     }
@@ -164,8 +173,9 @@ export const recoveryFigure: Figure = {
     const floorStats = summarize(floor);
     const managedStats = summarize(managed);
     const pm2Stats = viaPm2.length > 0 ? summarize(viaPm2) : undefined;
-    const overhead = managedStats.median - floorStats.median;
-    const pm2Overhead = pm2Stats ? pm2Stats.median - floorStats.median : null;
+    // Overheads from paired rounds (each variant minus the floor of the same round): drift cancels out.
+    const overhead = median(managed.map((value, round) => value - (floor[round] as number)));
+    const pm2Overhead = pm2Stats ? median(viaPm2.map((value, round) => value - (floor[round] as number))) : null;
     const range = (s: ReturnType<typeof summarize>) =>
       `min ${s.min.toFixed(0)} p95 ${s.p95.toFixed(0)} max ${s.max.toFixed(0)} ms`;
 
@@ -192,7 +202,7 @@ export const recoveryFigure: Figure = {
         runs: managedStats.runs,
         notes: pm2Stats
           ? `goal ≤ 0.2×; PM2 recovery median ${pm2Stats.median.toFixed(1)} ms (${range(pm2Stats)}); ` +
-            'overheads are medians minus the floor median'
+            'overheads are medians of per-round differences from the floor of the same round'
           : pm2Error,
       }),
     );

@@ -104,6 +104,8 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
 
   // Actor inputs carry only the name: remember each worker's script type from its context for launchFor.
   const scriptTypes = new Map<string, string>();
+  // The state each worker last logged, so a re-entry (job activity in `running`) is not logged as a change.
+  const loggedStates = new Map<string, string>();
   // The `upSince` of the process that last answered a ping, per worker: its failures count from then on.
   const answeredSince = new Map<string, number | null>();
 
@@ -122,7 +124,8 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
       };
     }
     const upFor = input.upSince === null ? null : deps.clock.now() - input.upSince;
-    const fresh = answeredSince.get(input.name) !== input.upSince || !answeredSince.has(input.name);
+    // Not yet answered since this process became running (a new process has a new upSince).
+    const fresh = !answeredSince.has(input.name) || answeredSince.get(input.name) !== input.upSince;
     if (fresh && upFor !== null && upFor < input.timeoutMs + WORKER_STARTUP_ALLOWANCE_MS) {
       return {
         type: 'transport-down',
@@ -137,7 +140,12 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
       logTransition: ({ context }: { context: WorkerContext }, params: WorkerStateChange) => {
         scriptTypes.set(context.name, context.scriptType);
         const fields = { state: params.state, pid: context.pid, reason: context.reason };
-        if (params.gaveUp) loggerFor(context).warn(fields, 'worker gave up: restart intensity exceeded');
+        const previous = loggedStates.get(context.name);
+        loggedStates.set(context.name, params.state);
+        // Every job start and finish re-enters `running` (to re-arm idleTimeout): not a change, not info-worthy.
+        // /tmp/fault-findings.md F11.
+        if (previous === params.state && !params.gaveUp) loggerFor(context).debug(fields, 'worker state re-entered');
+        else if (params.gaveUp) loggerFor(context).warn(fields, 'worker gave up: restart intensity exceeded');
         else if (params.state === 'failed') loggerFor(context).warn(fields, 'worker failed');
         else loggerFor(context).info(fields, 'worker state changed');
       },

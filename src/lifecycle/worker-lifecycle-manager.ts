@@ -45,6 +45,7 @@ export interface WorkerStatus {
   state: WorkerStateName;
   /** In `failed` because the restart intensity was exceeded (it recovers after the cooldown, or on restart). */
   gaveUp: boolean;
+  /** The pid of the worker's current process; null once it exited (a dead pid may be recycled: never reported). */
   pid: number | null;
   /** Epoch ms of the latest job activity, or null. */
   lastJobAt: number | null;
@@ -675,7 +676,13 @@ export class WorkerLifecycleManager {
       latencyMs: report.latencyMs,
       at: report.at,
     });
-    for (const waiter of [...(this.#pingWaiters.get(report.worker) ?? [])]) waiter(report.outcome);
+    // The actor receives this outcome a few promise callbacks later: answer the waiters once it has acted on it
+    // (after the microtasks), so a caller's next PING finds the worker idle again, not still pinging.
+    const waiters = [...(this.#pingWaiters.get(report.worker) ?? [])];
+    if (waiters.length > 0)
+      setImmediate(() => {
+        for (const waiter of waiters) waiter(report.outcome);
+      });
   }
 
   /** True for a short while after the manager's Redis connection became ready again (see WORKER_RECONNECT_MAX_DELAY_MS). */

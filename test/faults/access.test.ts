@@ -104,6 +104,30 @@ describe('scenario 9: the admin endpoint', () => {
     expect(after.workers.map((worker) => [worker.state, worker.restarts])).toEqual([['running', 0]]);
   });
 
+  it('answers 404 for worker names that are properties of every JS object, never a 500', async () => {
+    const auth = { authorization: `Bearer ${daemon.token}` };
+    const answers: number[] = [];
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      for (const [method, path] of [
+        ['POST', `/restart/${name}`],
+        ['POST', `/stop/${name}`],
+        ['GET', `/logs/${name}`],
+      ] as const) {
+        answers.push((await call(daemon.port, method, path, auth)).status);
+      }
+    }
+    const health = await call(daemon.port, 'GET', '/healthz');
+    reportCounts('9 admin prototype names', {
+      requests: answers.length,
+      byStatus: [...new Set(answers)]
+        .map((status) => `${status}:${answers.filter((a) => a === status).length}`)
+        .join(','),
+    });
+
+    expect(answers.every((status) => status === 404 || status === 400)).toBe(true);
+    expect(health.status).toBe(200);
+  });
+
   it('answers /healthz without a token and says nothing about the fleet', async () => {
     const response = await call(daemon.port, 'GET', '/healthz');
 

@@ -95,6 +95,16 @@ export class DurableRedisServer {
     await exited;
   }
 
+  /** Freezes it (SIGSTOP): connections stay open but nothing is answered, as in a network partition. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** Stops it and removes its data directory. */
   async destroy(): Promise<void> {
     await this.stop();

@@ -6,6 +6,8 @@
  * bound of 100 ms is asserted when HERO_FAULT_STRICT_TIMING=1 (a dedicated machine); on shared CI cores the
  * latency is measured and printed, and a loose bound catches a supervisor that stops answering.
  */
+
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -20,6 +22,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import {
   alivePids,
   type DaemonProcess,
+  faultFixture,
   HERO_WORKER,
   killLeftovers,
   processesMatching,
@@ -140,21 +143,22 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
     const latencies: number[] = [];
     /** /healthz does no I/O: its latency is the daemon's event loop (and the machine's load), for comparison. */
     const healthLatencies: number[] = [];
-    const failedProbes: number[] = [];
+    const failedProbes: string[] = [];
     const memory: number[] = [];
-    let running = true;
-    const probe = (async () => {
-      while (running) {
-        const [answer, health] = await Promise.all([
-          getStatus(port, token).catch(() => ({ status: 0, ms: Number.NaN, body: '' })),
-          getStatus(port, token, '/healthz').catch(() => ({ status: 0, ms: Number.NaN, body: '' })),
-        ]);
-        if (answer.status === 200) latencies.push(answer.ms);
-        else failedProbes.push(answer.status);
-        if (health.status === 200) healthLatencies.push(health.ms);
-        await new Promise((resolve) => setTimeout(resolve, STATUS_PROBE_INTERVAL_MS));
-      }
-    })();
+    // The prober runs in its own process, so that this busy test process (awaiting every job) is not measured.
+    const prober = spawn(
+      process.execPath,
+      [faultFixture('probe-admin.js'), String(port), token, String(STATUS_PROBE_INTERVAL_MS)],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    let probeOutput = '';
+    prober.stdout.setEncoding('utf8');
+    prober.stdout.on('data', (chunk: string) => {
+      probeOutput += chunk;
+    });
+    const proberExited = new Promise((resolve) => prober.once('exit', resolve));
     const sampler = setInterval(() => memory.push(rssMb(daemon.pid)), MEMORY_SAMPLE_INTERVAL_MS);
 
     let completed = 0;
@@ -181,8 +185,15 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
     const runSeconds = (performance.now() - runStarted) / 1000;
     const daemonCpuSeconds = cpuSeconds(daemon.pid) - cpuBefore;
     const runLog = daemon.stderr().slice(stderrBefore);
-    running = false;
-    await probe;
+    prober.kill('SIGTERM');
+    await proberExited;
+    for (const line of probeOutput.split('\n').filter(Boolean)) {
+      const answer = JSON.parse(line) as { path: string; status: number; ms: number; error?: string };
+      if (answer.path === '/healthz') {
+        if (answer.status === 200) healthLatencies.push(answer.ms);
+      } else if (answer.status === 200) latencies.push(answer.ms);
+      else failedProbes.push(`${answer.status} ${answer.error ?? ''}`);
+    }
     clearInterval(sampler);
     memory.push(rssMb(daemon.pid));
     const status = JSON.parse((await getStatus(port, token)).body) as {
@@ -209,6 +220,7 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
       statusIdleP99Ms: percentile(idleLatencies, 99).toFixed(1),
       statusProbes: latencies.length,
       statusFailures: failedProbes.length,
+      statusFailureReasons: [...new Set(failedProbes)].join('|'),
       statusP50Ms: p50.toFixed(1),
       statusP99Ms: p99.toFixed(1),
       healthzP99Ms: percentile(healthLatencies, 99).toFixed(1),

@@ -167,6 +167,58 @@ describe('scenario 2: Redis restarted mid-run', () => {
     }
   });
 
+  it('still learns which worker runs which job after the restart (job activity resubscribed)', async () => {
+    const before = Math.max(0, ...fleet.listWorkers().map((worker) => worker.lastJobAt ?? 0));
+    await redis.stop('SIGKILL');
+    await redis.start();
+
+    const output = await send(BEFORE + DURING + 1);
+    const seen = await waitFor(() => fleet.listWorkers().find((worker) => (worker.lastJobAt ?? 0) > before), {
+      timeoutMs: 15_000,
+      description: 'job activity after the restart to reach the lifecycle manager',
+    }).catch(() => undefined);
+    reportCounts('2 job activity after restart', { jobOutcome: output, activitySeen: seen !== undefined });
+
+    expect(output).toBe('completed');
+    expect(seen).toBeDefined();
+  });
+
+  it('restarts no worker while Redis is frozen (SIGSTOP: connections open, nothing answered), and carries on', async () => {
+    const restartsBefore = fleet.listWorkers().reduce((sum, worker) => sum + worker.restarts, 0);
+    let pingRounds = 0;
+    const unsubscribe = fleet.on('worker:stateChanged', (event) => {
+      if (event.to === 'pinging') pingRounds += 1;
+    });
+    try {
+      await waitFor(() => pingRounds >= 3, { description: 'idle workers to be pinged' });
+      redis.pause();
+      const roundsAtFreeze = pingRounds;
+      try {
+        // Enough rounds for three failed pings in a row per worker, had they counted.
+        await waitFor(() => pingRounds >= roundsAtFreeze + 3 * 3, {
+          timeoutMs: 30_000,
+          description: 'pings to be attempted while Redis is frozen',
+        });
+      } finally {
+        redis.resume();
+      }
+      const roundsWhileFrozen = pingRounds - roundsAtFreeze;
+      const output = await send(BEFORE + DURING + 2);
+      const workers = fleet.listWorkers();
+      const restarts = workers.reduce((sum, worker) => sum + worker.restarts, 0) - restartsBefore;
+      reportCounts('2 redis frozen', {
+        pingRoundsWhileFrozen: roundsWhileFrozen,
+        workerRestarts: restarts,
+        jobAfterThaw: output,
+      });
+
+      expect(restarts).toBe(0);
+      expect(output).toBe('completed');
+    } finally {
+      unsubscribe();
+    }
+  });
+
   it('answers a caller within its own timeout while Redis stays down, instead of waiting for Redis', async () => {
     const callerTimeoutMs = 2_000;
     const job = supervisor.newJob().scriptType(ScriptType.SAL).scriptContent('echo late').timeout(5_000).build();

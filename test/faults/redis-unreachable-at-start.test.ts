@@ -3,6 +3,7 @@
  * when Redis appears. Checked on the real daemon (`hero-supervisor run`, spawned) and on the library pieces a
  * program embeds (Supervisor and hero-worker started before Redis: nothing exits, a job sent meanwhile completes).
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScriptType } from '../../src/jobs/script-type.js';
@@ -109,4 +110,47 @@ describe('scenario 3: Redis unreachable at start', () => {
     expect(typeof output === 'string' ? output.trim() : output).toBe('42');
     expect(worker.child.exitCode).toBeNull();
   });
+
+  it('the daemon names a refused password as such, with what to check, and never prints it', async () => {
+    const password = `right-${randomUUID().slice(0, 8)}`;
+    const wrong = `wrong-${randomUUID().slice(0, 8)}`;
+    const port = await findFreePort();
+    redis = await RedisServerProcess.start(port);
+    const setPassword = await runRedisCli(port, ['CONFIG', 'SET', 'requirepass', password]);
+    daemon = await startDaemon(
+      {
+        redisUrl: '',
+        redisYaml: `redis: { url: "redis://127.0.0.1:${port}", passwordEnv: FAULT3_PASSWORD, keyPrefix: fault3 }`,
+        python: '{ binary: hero-worker, min: 1, max: 1 }',
+        waitUntilRunning: false,
+      },
+      { FAULT3_PASSWORD: wrong },
+    );
+    const running = daemon;
+    await waitFor(() => logLines(running.stderr()).some((line) => line.msg?.startsWith('cannot reach Redis')), {
+      timeoutMs: 20_000,
+      description: 'the daemon to report the refusal',
+    });
+    const first = logLines(running.stderr()).find((line) => line.msg?.startsWith('cannot reach Redis'));
+    reportCounts('3 wrong password at start (daemon)', {
+      reported: first !== undefined,
+      passwordPrinted: running.stderr().includes(wrong) || running.stderr().includes(password),
+    });
+
+    expect(setPassword).toBe('OK');
+    expect(first?.msg).toMatch(/WRONGPASS|NOAUTH|AUTH/);
+    expect(first?.msg).toContain('Check redis.username and the password');
+    expect(running.stderr()).not.toContain(wrong);
+    expect(running.stderr()).not.toContain(password);
+  });
 });
+
+/** `redis-cli -p <port> <args>` → its trimmed output. */
+function runRedisCli(port: number, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('redis-cli', ['-p', String(port), ...args], (error, stdout) => {
+      if (error) reject(error);
+      else resolve(stdout.trim());
+    });
+  });
+}

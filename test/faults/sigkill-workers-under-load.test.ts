@@ -164,39 +164,46 @@ describe('scenario 1: the script of a SIGKILLed worker', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('does not outlive its worker: no orphaned script keeps running while the job is retried elsewhere', async () => {
-    const pidFile = join(dir, 'script.pid');
+  it('does not outlive its worker: neither the script nor what it started keeps running', async () => {
+    const pidFile = join(dir, 'script.pids');
+    // The interpreter starts a child of its own (a background sleep), writes both pids, then waits.
     const job = supervisor
       .newJob()
       .scriptType(ScriptType.SAL)
-      .scriptContent(`echo $$ > '${pidFile}.tmp' && mv '${pidFile}.tmp' '${pidFile}'\nexec sleep 120`)
+      .scriptContent(`sleep 120 &\necho "$$ $!" > '${pidFile}.tmp' && mv '${pidFile}.tmp' '${pidFile}'\nwait`)
       .timeout(180_000)
       .build();
     await supervisor.startJob(job);
-    const scriptPid = await waitFor(
+    const scriptPids = await waitFor(
       () => {
         try {
-          return Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
+          const pids = readFileSync(pidFile, 'utf8').trim().split(/\s+/).map(Number);
+          return pids.length === 2 && pids.every((pid) => pid > 0) ? pids : undefined;
         } catch {
           return undefined;
         }
       },
       { timeoutMs: 20_000, description: 'the script to start' },
     );
-    strays.push(scriptPid);
+    strays.push(...scriptPids);
     const workerPid = fleet.listWorkers()[0]?.pid ?? 0;
 
     process.kill(workerPid, 'SIGKILL');
     await waitFor(() => alivePids([workerPid]).length === 0, { description: 'the worker to die' });
-    // The supervisor restarts the worker; by then the old script must be gone (its group ended with its worker).
+    // The supervisor restarts the worker; by then the old script and its child must be gone.
     await waitFor(() => (fleet.listWorkers()[0]?.pid ?? workerPid) !== workerPid, {
       timeoutMs: 20_000,
       description: 'the worker to be restarted',
     });
-    const orphaned = alivePids([scriptPid]).length;
-    reportCounts('1 script of a SIGKILLed worker', { orphanedScripts: orphaned });
+    const [interpreterPid = 0, childPid = 0] = scriptPids;
+    reportCounts('1 script of a SIGKILLed worker', {
+      orphanedInterpreters: alivePids([interpreterPid]).length,
+      orphanedScriptChildren: alivePids([childPid]).length,
+    });
 
-    // weakness F5 in README, Reliability
-    expect(orphaned).toBe(0);
+    // Weakness F5 (README, Reliability): the interpreter dies with its worker (parent-death signal), what it
+    // started must too.
+    expect(alivePids([interpreterPid])).toEqual([]);
+    expect(alivePids([childPid])).toEqual([]);
   });
 });

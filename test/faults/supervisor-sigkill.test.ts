@@ -11,19 +11,25 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { ScriptType } from '../../src/jobs/script-type.js';
+import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
 import { runCli } from '../cli/daemon-process.js';
 import { ZinitJsonRpcDouble } from '../doubles/zinit-jsonrpc-double.js';
 import { findFreePort } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait-for.js';
 import {
   alivePids,
   type DaemonProcess,
   killLeftovers,
   processesMatching,
   reportCounts,
+  scaled,
   spawnDaemon,
 } from './fault-helpers.js';
 
 const WORKERS = 2;
+/** Python jobs sent before the kill: most are still queued or running when it lands. */
+const JOBS_IN_FLIGHT = scaled(60);
 
 interface StatusJson {
   workers: { name: string; state: string; pid: number | null }[];
@@ -107,6 +113,48 @@ describe('scenario 4: the supervisor killed with SIGKILL and started again', () 
     expect(running.sort((a, b) => a - b)).toEqual(after);
     expect(exitCode).toBe(0);
     expect(leftAfterStop).toBe(0);
+  });
+
+  it('embedded: jobs in flight when the supervisor is SIGKILLed all finish after it is started again', async () => {
+    const configPath = await writeConfig(`{ type: embedded, stateFile: "${join(dir, 'children.json')}" }`);
+    const first = await start(configPath);
+    const supervisor = new SupervisorBuilder().redisUrl(inject('redisUrl')).prefix(prefix).callerId('fault4').build();
+    try {
+      let done = 0;
+      const outcomes = Array.from({ length: JOBS_IN_FLIGHT }, (_, index) =>
+        supervisor
+          .runJobAndAwaitResult(
+            supervisor.newJob().scriptType(ScriptType.Python).scriptContent(`print(${index})`).timeout(30_000).build(),
+            { timeoutMs: 120_000 },
+          )
+          .then(
+            (output) => {
+              done += 1;
+              return output.trim() === String(index) ? 'completed' : 'wrong-output';
+            },
+            (error: Error) => error.name,
+          ),
+      );
+      await waitFor(() => done >= 5, { timeoutMs: 60_000, description: 'the first jobs to complete' });
+
+      await first.stop('SIGKILL');
+      const doneAtKill = done;
+      await start(configPath);
+      const results = await Promise.all(outcomes);
+      const completed = results.filter((result) => result === 'completed').length;
+      reportCounts('4 supervisor SIGKILL with jobs in flight (embedded)', {
+        jobs: JOBS_IN_FLIGHT,
+        completedBeforeKill: doneAtKill,
+        completed,
+        failedOrOther: JOBS_IN_FLIGHT - completed,
+        lost: JOBS_IN_FLIGHT - results.length,
+      });
+
+      expect(completed).toBe(JOBS_IN_FLIGHT);
+      expect(fleetProcesses()).toHaveLength(WORKERS);
+    } finally {
+      await supervisor.close();
+    }
   });
 
   it('Zinit: the new supervisor adopts the running workers (same pids) and starts no duplicate', async () => {

@@ -52,6 +52,25 @@ describe('WorkerLifecycleManager API', () => {
     expect(status).toMatchObject({ state: 'running', busy: false, scriptType: 'python', restarts: 0 });
   });
 
+  it('hands the actor system to the observer given with withInspect(), and reports no pid once stopped', async () => {
+    const actorIds = new Set<string>();
+    harness = createLifecycleHarness({
+      redisUrl: inject('redisUrl'),
+      configure: (builder, prefix) =>
+        builder.addWorker(heroWorkerConfig('python_worker_0', prefix)).withInspect((event) => {
+          if (event.type === '@xstate.actor') actorIds.add(String((event.actorRef as { id?: string }).id));
+        }),
+    });
+    const { manager } = harness;
+
+    await manager.startAllWorkers();
+    await manager.stopWorker('python_worker_0');
+
+    expect(actorIds).toContain('python_worker_0');
+    expect(actorIds).toContain('scaler_python');
+    expect(manager.getWorkerStatus('python_worker_0')).toMatchObject({ state: 'stopped', pid: null });
+  });
+
   it('restarts, stops and starts a worker by name', async () => {
     harness = createLifecycleHarness({
       redisUrl: inject('redisUrl'),

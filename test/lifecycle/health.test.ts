@@ -96,17 +96,20 @@ describe('WorkerLifecycleManager health', () => {
     manager.on('worker:restarted', (event) => restarted.push(event.reason));
     await manager.startAllWorkers();
     const pid = manager.getWorkerStatus('python_worker_0').pid as number;
-    // The actor's own first ping on going idle: answered, so from now on failures count.
-    await waitFor(() => pinged.length === 1 && manager.getWorkerStatus('python_worker_0').state === 'idle', {
-      description: 'the first ping answered and the worker idle',
-    });
 
-    const healthy = await manager.monitorWorkerHealth();
+    // A health pass answered: from then on the worker's failures count (before, it may still be starting).
+    const healthy = await waitFor(
+      async () => {
+        const reports = await manager.monitorWorkerHealth();
+        return reports[0]?.outcome.type === 'ok' && reports;
+      },
+      { description: 'a health pass the idle worker answered' },
+    );
 
-    expect(healthy).toHaveLength(1);
-    expect(healthy[0]?.worker).toBe('python_worker_0');
+    expect(healthy.map((report) => report.worker)).toEqual(['python_worker_0']);
     expect(healthy[0]?.outcome.type === 'ok' && healthy[0].outcome.reply.pid).toBe(pid);
-    expect(pinged).toEqual(['python_worker_0:python:ok', 'python_worker_0:python:ok']);
+    expect(pinged.at(-1)).toBe('python_worker_0:python:ok');
+    const mark = pinged.length;
 
     process.kill(pid, 'SIGSTOP');
     stoppedPids.push(pid);
@@ -117,7 +120,7 @@ describe('WorkerLifecycleManager health', () => {
 
     await waitFor(() => restarted.length > 0, { description: 'the restart after 3 failed health passes' });
     expect(restarted).toEqual(['ping-failures']);
-    expect(pinged.slice(2)).toEqual(Array(3).fill('python_worker_0:python:timeout'));
+    expect(pinged.slice(mark)).toEqual(Array(3).fill('python_worker_0:python:timeout'));
   });
 
   it('restarts no worker while Redis is unreachable, and health checks resume when it returns', async () => {

@@ -7,6 +7,7 @@ import { waitFor } from '../helpers/wait-for.js';
 import { createLifecycleHarness, heroWorkerConfig } from './lifecycle-harness.js';
 
 /** pino's numeric levels. */
+const DEBUG = 20;
 const INFO = 30;
 const WARN = 40;
 
@@ -68,6 +69,22 @@ describe('WorkerLifecycleManager memory limit and logs', () => {
     ]);
     const decision = lines.find((line) => line.msg === 'scaler decision' && line.reason === 'manual');
     expect(decision).toMatchObject({ level: INFO, scriptType: 'python', from: 1, to: 2, detail: 'scale to 2' });
+  });
+
+  it('logs job activity on a running worker at debug, not as a state change (/tmp/fault-findings.md F11)', async () => {
+    harness = createLifecycleHarness({
+      redisUrl: inject('redisUrl'),
+      configure: (builder, prefix) => builder.addWorker(heroWorkerConfig('python_worker_0', prefix)),
+    });
+    const { manager, lines } = harness;
+    await manager.startAllWorkers();
+    const changesBefore = lines.filter((line) => line.msg === 'worker state changed').length;
+
+    for (let job = 0; job < 3; job += 1) manager.updateWorkerJobTime('python_worker_0');
+
+    expect(lines.filter((line) => line.msg === 'worker state changed')).toHaveLength(changesBefore);
+    const reentries = lines.filter((line) => line.msg === 'worker state re-entered');
+    expect(reentries.map((line) => [line.level, line.state])).toEqual(Array(3).fill([DEBUG, 'running']));
   });
 });
 

@@ -2,10 +2,16 @@
 // effect action in machines/worker.machine.ts without an implementation in src/lifecycle fails here, not at run time.
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { createActor, toPromise } from 'xstate';
 import { supervisorMachine } from '../../machines/supervisor.machine.js';
+import type { PingOutcome } from '../../machines/worker.events.js';
 import { workerMachine } from '../../machines/worker.machine.js';
 import { createDependencyActors } from '../../src/lifecycle/dependency-services.js';
-import { createWorkerEffects } from '../../src/lifecycle/worker-effects.js';
+import {
+  createWorkerEffects,
+  WORKER_STARTUP_ALLOWANCE_MS,
+  type WorkerPingReport,
+} from '../../src/lifecycle/worker-effects.js';
 import type { ProcessManager } from '../../src/process/process-manager.js';
 
 /** Effect actions are the plain functions of setup(); built-ins (assign, sendTo, enqueueActions...) carry a type. */
@@ -57,5 +63,89 @@ describe('createDependencyActors', () => {
     const invoked = Object.keys(supervisorMachine.implementations.actors).filter((name) => name !== 'scaler');
 
     expect(Object.keys(actors).sort()).toEqual(invoked.sort());
+  });
+});
+
+describe('createWorkerEffects pingWorker (/tmp/fault-findings.md F6)', () => {
+  const timeout: PingOutcome = { type: 'timeout', timeoutMs: 300 };
+  const ok: PingOutcome = {
+    type: 'ok',
+    latencyMs: 2,
+    reply: { workerId: 'w', pid: 1, uptimeMs: 1, jobsProcessed: 0, activeJobs: 0, version: '0.1.0' },
+  };
+
+  /** Effects whose pings answer from `answers`, on a clock the test moves. */
+  function pingEffects({ settling = false }: { settling?: boolean } = {}) {
+    const clock = { time: 100_000, now: () => clock.time };
+    const answers: PingOutcome[] = [];
+    const pinged: WorkerPingReport[] = [];
+    const effects = createWorkerEffects({
+      processes: unused,
+      pings: {
+        ping: async () => {
+          clock.time += 300;
+          return answers.shift() ?? timeout;
+        },
+      },
+      clock,
+      logger: pino({ level: 'silent' }),
+      launchFor: () => {
+        throw new Error('not used in this test');
+      },
+      isRedisReachable: async () => true,
+      isRedisSettling: () => settling,
+      onPinged: (report) => pinged.push(report),
+      onStateChange: () => undefined,
+    });
+    const ping = (upSince: number | null) =>
+      toPromise(createActor(effects.actors.pingWorker, { input: { name: 'w', timeoutMs: 300, upSince } }).start());
+    return { clock, answers, pinged, ping };
+  }
+
+  it('does not count a failed ping of a fresh worker that has not answered yet', async () => {
+    const { clock, ping } = pingEffects();
+
+    const outcome = await ping(clock.time - 1_000);
+
+    expect(outcome.type).toBe('transport-down');
+  });
+
+  it('counts failures once the worker answered its first ping', async () => {
+    const { clock, answers, ping } = pingEffects();
+    const upSince = clock.time - 1_000;
+    answers.push(ok);
+    await ping(upSince);
+
+    const outcome = await ping(upSince);
+
+    expect(outcome).toEqual(timeout);
+  });
+
+  it('counts failures of a worker that never answered once its startup grace passed', async () => {
+    const { clock, ping } = pingEffects();
+
+    const outcome = await ping(clock.time - (300 + WORKER_STARTUP_ALLOWANCE_MS));
+
+    expect(outcome).toEqual(timeout);
+  });
+
+  it('does not count a failed ping while Redis has just reconnected', async () => {
+    const { clock, ping } = pingEffects({ settling: true });
+
+    const outcome = await ping(clock.time - 3_600_000);
+
+    expect(outcome.type).toBe('transport-down');
+  });
+
+  it('reports every ping with the outcome the machine acts on and its latency', async () => {
+    const { clock, answers, pinged, ping } = pingEffects();
+    answers.push(ok);
+    await ping(clock.time - 3_600_000);
+    await ping(clock.time - 3_600_000);
+
+    expect(pinged.map(({ outcome, latencyMs }) => [outcome.type, latencyMs])).toEqual([
+      ['ok', 2],
+      ['timeout', 300],
+    ]);
   });
 });
