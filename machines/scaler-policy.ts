@@ -97,15 +97,23 @@ export function upCount(workers: WorkerSlots): number {
 }
 
 /**
+ * `record[key]` when `key` is the record's own key, else undefined. Worker ids are user-chosen names, and a plain
+ * object answers `toString`, `constructor` or `valueOf` from Object.prototype: `workers['toString']` is a function.
+ */
+export function ownEntry<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/**
  * The id for the next worker: a preferred (configured or adopted) id not in use, otherwise the lowest free
  * `<type>_worker_<n>`, so that ids stay small and a scaled-down id is reused.
  */
 export function nextWorkerId(scriptType: string, workers: WorkerSlots, preferred: readonly string[] = []): string {
-  const free = preferred.find((id) => workers[id] === undefined);
+  const free = preferred.find((id) => !Object.hasOwn(workers, id));
   if (free !== undefined) return free;
   for (let index = 0; ; index += 1) {
     const id = workerIdFor(scriptType, index);
-    if (workers[id] === undefined) return id;
+    if (!Object.hasOwn(workers, id)) return id;
   }
 }
 

@@ -14,6 +14,7 @@ import {
   EMPTY_AUTOSCALE_MEMORY,
   memberCount,
   nextWorkerId,
+  ownEntry,
   pickVictims,
   releasableWorkerId,
   type WorkerSlot,
@@ -141,7 +142,7 @@ export const scalerMachine = setup({
     }),
     recordWorkerState: assign(({ context, event }) => {
       if (event.type !== 'worker.stateChanged') return {};
-      const slot = context.workers[event.workerId];
+      const slot = ownEntry(context.workers, event.workerId);
       if (slot === undefined) return {};
       return { workers: { ...context.workers, [slot.id]: { ...slot, state: event.state, busy: event.busy } } };
     }),
@@ -181,13 +182,13 @@ export const scalerMachine = setup({
     startCurrentWorker: enqueueActions(({ context, event, enqueue }) => {
       const id = context.currentWorkerId;
       if (id === null) return;
-      const pid = context.adopted[id];
+      const pid = ownEntry(context.adopted, id);
       const at = timeOf(context, event);
       enqueue.sendTo(id, pid === undefined ? { type: 'START', at } : { type: 'ADOPT', pid, at });
     }),
     forgetAdoption: assign(({ context }) => {
       const id = context.currentWorkerId;
-      if (id === null || context.adopted[id] === undefined) return {};
+      if (id === null || !Object.hasOwn(context.adopted, id)) return {};
       const { [id]: _adopted, ...adopted } = context.adopted;
       return { adopted };
     }),
@@ -244,7 +245,7 @@ export const scalerMachine = setup({
       decideAutoscale({ ...autoscaleArgs(context), now: event.at, depth: event.depth }).type === 'scale',
     canAddWorker: ({ context, event }) =>
       event.type === 'worker.add' &&
-      context.workers[event.workerId] === undefined &&
+      !Object.hasOwn(context.workers, event.workerId) &&
       memberCount(context.workers) < context.max,
     hasReleasableWorker: ({ context }) => releasableWorkerId(context.workers) !== undefined,
     hasSurplusWorker: ({ context }) => memberCount(context.workers) > context.desired,

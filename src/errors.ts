@@ -148,6 +148,24 @@ export class JobTimeoutError extends SupervisorError {
   }
 }
 
+/**
+ * Redis did not answer within the caller's deadline. `redis` is where (password redacted); for a job sent, `enqueued`
+ * says what became of it: `no` (nothing reached Redis: send it again), `maybe` (the command may have reached Redis:
+ * check `getJobStatus(jobId)` before sending it again; re-sending the same Job is safe, its id is its key) or `yes`
+ * (it is queued and runs once Redis is back, but its result could not be read in time).
+ */
+export class RedisUnavailableError extends SupervisorError {
+  constructor(
+    readonly redis: string,
+    readonly jobId: string | undefined,
+    readonly enqueued: 'no' | 'maybe' | 'yes' | undefined,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('REDIS_UNAVAILABLE', message, options);
+  }
+}
+
 /** A worker failed a job: `workerError` is the worker's one-line reason, `stderr` the script's stderr (may be ''). */
 export class JobFailedError extends SupervisorError {
   constructor(

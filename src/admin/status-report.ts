@@ -20,7 +20,10 @@ export interface WorkerReport {
   reason: string | null;
   /** CPU time of the worker and its children so far. */
   cpuSeconds: number | null;
-  /** CPU use since the previous status (100 = one core). */
+  /**
+   * CPU use between the last two background samples, about a second apart (100 = one core); for a process sampled
+   * once so far, its average since it started.
+   */
   cpuPercent: number | null;
   /** Resident memory of the worker and its children. */
   memoryBytes: number | null;
@@ -41,7 +44,7 @@ export interface ScriptTypeReport {
   desired: number;
   /** Workers up (running, idle or pinging). */
   running: number;
-  /** Null when Redis cannot be read right now. */
+  /** Null when Redis could not be read at the latest sample. */
   queue: QueueReport | null;
   /** Jobs finished since the daemon started, by outcome. */
   jobs: { completed: number; failed: number };
@@ -65,6 +68,13 @@ export interface DaemonReport {
 
 export interface StatusReport {
   daemon: DaemonReport;
+  /**
+   * When the CPU, memory, queue and service figures were sampled (epoch ms); null before the first sample. They are
+   * sampled in the background about every second, so that a status answers at once; worker states are current.
+   */
+  sampledAt: number | null;
+  /** How old those figures were when this report was made (ms); null before the first sample. */
+  sampleAgeMs: number | null;
   workers: WorkerReport[];
   scriptTypes: ScriptTypeReport[];
   services: ServiceReport[];

@@ -213,9 +213,12 @@ export class Daemon {
       activity,
       redisDisplay: redis.display,
       startedAt: this.startedAt,
+      logger,
     });
     this.#control = control;
     this.#cleanups.unshift({ name: 'close daemon control', run: () => control.close() });
+    // The first sample: `status` answers from background samples and never waits for one.
+    await control.start();
 
     // 5. The admin endpoint, before any worker starts: a port in use fails the start with nothing spawned.
     if (config.admin.enabled) {
@@ -272,6 +275,9 @@ export class Daemon {
         throw error;
       logger.error({ err: error }, 'a worker did not come up at start; it keeps being restarted');
     }
+    // Sample the workers that just started, so that the first `status` after "supervisor running" shows their
+    // memory and CPU rather than waiting for the next background sample.
+    await control.refresh();
     logger.info(
       { workers: lifecycle.listWorkers().length, backend: config.processManager.type, redis: redis.display },
       'supervisor running',

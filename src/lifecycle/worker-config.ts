@@ -12,6 +12,11 @@ const NAME_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 const SCRIPT_TYPE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+/**
+ * Matches NAME_PATTERN but cannot name a worker: XState keeps child actors in a plain object
+ * (`children[id] = actorRef`), where `__proto__` replaces the prototype instead of adding a child.
+ */
+const RESERVED_NAME = '__proto__';
 
 function shown(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
@@ -50,6 +55,13 @@ export class WorkerConfig {
   constructor(name: string, binaryPath: string, scriptType: string) {
     if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
       throw invalid('name', '1-128 letters, digits, `_` or `-`', name);
+    }
+    if (name === RESERVED_NAME) {
+      throw invalid(
+        'name',
+        'a name other than `__proto__` (reserved by JavaScript objects; e.g. `proto-worker`)',
+        name,
+      );
     }
     if (typeof binaryPath !== 'string' || binaryPath.length === 0 || binaryPath.includes('\0')) {
       throw invalid('binaryPath', 'a non-empty path', binaryPath);

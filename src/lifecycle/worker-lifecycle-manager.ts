@@ -525,7 +525,8 @@ export class WorkerLifecycleManager {
       }
       const scriptType = this.#scriptTypeOfName(status.name);
       if (scriptType === undefined) continue;
-      const byType = adopted.get(scriptType) ?? {};
+      // Null prototype: `byType[name] = pid` stores any name as an own key (`__proto__` included).
+      const byType = adopted.get(scriptType) ?? (Object.create(null) as Record<string, number>);
       byType[status.name] = status.pid;
       adopted.set(scriptType, byType);
       this.#logger.info({ worker: status.name, scriptType, pid: status.pid }, 'adopting a worker that already runs');

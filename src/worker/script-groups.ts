@@ -2,11 +2,14 @@
  * The process groups of the scripts this process runs, so that none outlives the worker on an exit path the worker
  * can see: a normal exit (`process.exit`, the end of the event loop) and an uncaught exception or unhandled rejection
  * that will end the process. Each hook SIGKILLs every recorded group synchronously (nothing asynchronous runs after
- * `exit`). A SIGKILL of the worker runs no hook: there, only the interpreter itself is sure to die (its parent-death
- * signal, parent-death-signal.ts), plus the rest of its group when the interpreter's death ends them.
+ * `exit`). A SIGKILL of the worker runs no hook: there, the interpreter dies by its parent-death signal
+ * (parent-death-signal.ts) and the reaper (group-reaper.ts), which is told of every group recorded here, kills the
+ * rest of each group when it sees the worker gone.
  */
+import { GroupReaper } from './group-reaper.js';
 
 const groups = new Set<number>();
+const reaper = new GroupReaper();
 let hooksInstalled = false;
 
 /** SIGKILLs a whole process group; quiet when it is already gone. */
@@ -22,7 +25,10 @@ export function killGroup(pgid: number | undefined): void {
 /** SIGKILLs every recorded script group now. Returns how many there were. */
 export function killScriptGroups(): number {
   const count = groups.size;
-  for (const pgid of groups) killGroup(pgid);
+  for (const pgid of groups) {
+    killGroup(pgid);
+    reaper.remove(pgid);
+  }
   groups.clear();
   return count;
 }
@@ -42,9 +48,15 @@ function installHooks(): void {
 export function trackScriptGroup(pgid: number): () => void {
   installHooks();
   groups.add(pgid);
+  reaper.add(pgid, groups);
   return () => {
-    groups.delete(pgid);
+    if (groups.delete(pgid)) reaper.remove(pgid);
   };
+}
+
+/** The pid of the reaper that kills the recorded groups if this process is killed (for tests and diagnostics). */
+export function scriptGroupReaperPid(): number | undefined {
+  return reaper.pid;
 }
 
 /** The groups recorded now (for tests and diagnostics). */

@@ -1,7 +1,7 @@
 /** CPU and memory of workers from /proc (issue 6: `status` shows them for the embedded backend). */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CpuRateTracker, parseProcStat, readProcessStats } from '../../src/metrics/proc-stats.js';
+import { CpuRateTracker, lifetimeCpuPercent, parseProcStat, readProcessStats } from '../../src/metrics/proc-stats.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const children: ChildProcess[] = [];
@@ -74,6 +74,39 @@ describe('readProcessStats', () => {
     await new Promise((resolve) => child.once('exit', resolve));
 
     expect((await readProcessStats([child.pid as number])).has(child.pid as number)).toBe(false);
+  });
+});
+
+describe("readProcessStats on the workers' own trees (fault finding F13)", () => {
+  it('adds a grandchild, two levels down', async () => {
+    // A process that starts one that starts a holder: the worker → interpreter → job shape.
+    const leaf =
+      "const keep = Buffer.alloc(48 * 1024 * 1024, 1); console.log('ready'); setInterval(() => keep[0]++, 1000);";
+    const middle = `require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(leaf)}], { stdio: ['ignore', 'inherit', 'inherit'] }); setInterval(() => {}, 1000);`;
+    const top = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(middle)}], { stdio: ['ignore', 'inherit', 'inherit'] }); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
+    );
+    children.push(top);
+    await readyLines(top, 1);
+
+    const stats = (await readProcessStats([top.pid as number])).get(top.pid as number);
+
+    expect(stats?.memoryBytes).toBeGreaterThan(48 * 1024 * 1024);
+  });
+});
+
+describe('lifetimeCpuPercent', () => {
+  it('averages CPU time over the age of the process', () => {
+    expect(lifetimeCpuPercent({ pid: 1, cpuSeconds: 2, memoryBytes: 0, startedAt: 0 }, 10_000)).toBe(20);
+  });
+
+  it('says nothing about a process younger than a second', () => {
+    expect(lifetimeCpuPercent({ pid: 1, cpuSeconds: 0.1, memoryBytes: 0, startedAt: 9_500 }, 10_000)).toBeUndefined();
   });
 });
 

@@ -7,6 +7,8 @@ import { parsePrometheusText } from './prometheus-text.js';
 function report(workers: { name: string; state: string; memoryBytes?: number }[]): StatusReport {
   return {
     daemon: { pid: 1, version: '0.0.0', startedAt: 0, uptimeMs: 0, backend: 'embedded', redisUrl: 'redis://x' },
+    sampledAt: 0,
+    sampleAgeMs: 0,
     workers: workers.map((worker) => ({
       name: worker.name,
       scriptType: 'python',

@@ -59,6 +59,13 @@ describe('hero-supervisor status', () => {
     ]);
     expect(report.daemon.backend).toBe('embedded');
   });
+
+  it('serves figures from a background sample and says when it was taken (fault finding F13)', async () => {
+    const report = await status();
+
+    expect(report.sampledAt).toBeGreaterThanOrEqual(report.daemon.startedAt);
+    expect(report.sampleAgeMs).toBeGreaterThanOrEqual(0);
+  });
 });
 
 describe('hero-supervisor scale, restart, stop, logs', () => {
@@ -79,6 +86,12 @@ describe('hero-supervisor scale, restart, stop, logs', () => {
     expect(after?.state).toBe('running');
     expect(after?.pid).not.toBe(before?.pid);
     expect(isAlive(before?.pid as number)).toBe(false);
+    // The new process is picked up by a following background sample.
+    await waitFor(
+      async () =>
+        ((await status()).workers.find((worker) => worker.name === 'python_worker_0')?.memoryBytes ?? 0) > 1024 * 1024,
+      { intervalMs: 200, description: "the restarted worker's memory in status" },
+    );
   });
 
   it('stops a worker and leaves it stopped', async () => {

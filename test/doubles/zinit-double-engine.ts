@@ -168,18 +168,20 @@ export class ZinitDoubleEngine {
     return this.services.has(name);
   }
 
+  /** Built with fromEntries (own data properties), so `__proto__` is a key like any other, as in Zinit's JSON. */
   list(): Record<string, string> {
-    const result: Record<string, string> = {};
-    for (const name of [...this.services.keys()].sort())
-      result[name] = (this.services.get(name) as DoubleService).state;
-    return result;
+    return Object.fromEntries(
+      [...this.services.keys()].sort().map((name) => [name, (this.services.get(name) as DoubleService).state]),
+    );
   }
 
   status(name: string): DoubleStatus {
     const service = this.get(name);
-    const after: Record<string, string> = {};
-    for (const dependency of [...service.config.after].sort())
-      after[dependency] = this.services.get(dependency)?.state ?? 'Unknown';
+    const after: Record<string, string> = Object.fromEntries(
+      [...service.config.after]
+        .sort()
+        .map((dependency) => [dependency, this.services.get(dependency)?.state ?? 'Unknown']),
+    );
     // Field order = Zinit's (alphabetical on the wire).
     return { after, name: service.name, pid: service.pid, state: service.state, target: service.target };
   }

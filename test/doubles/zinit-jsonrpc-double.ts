@@ -315,8 +315,9 @@ export class ZinitJsonRpcDouble {
     if (params === undefined || params === null) return [];
     if (Array.isArray(params)) return params;
     if (typeof params === 'object') {
-      const names = PARAM_NAMES[method] ?? [];
-      return names.map((name) => (params as Record<string, unknown>)[name]);
+      // Own keys only: a method called `constructor` has no parameter names, and a missing param is undefined.
+      const names = Object.hasOwn(PARAM_NAMES, method) ? PARAM_NAMES[method] : [];
+      return names.map((name) => (Object.hasOwn(params, name) ? (params as Record<string, unknown>)[name] : undefined));
     }
     throw new RpcError(-32602, 'Invalid params');
   }
@@ -341,7 +342,7 @@ export class ZinitJsonRpcDouble {
     send: (message: unknown) => void,
     subscriptions: Map<number, () => void>,
   ): Promise<unknown> {
-    const action = ACTIONS[method] ?? method;
+    const action = Object.hasOwn(ACTIONS, method) ? ACTIONS[method] : method;
     try {
       switch (method) {
         case 'rpc.discover':

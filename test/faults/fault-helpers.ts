@@ -285,3 +285,35 @@ export function processesMatching(...needles: string[]): number[] {
   }
   return pids;
 }
+
+/** How long one cleanup step may take before the next runs anyway: a hung close must not leak the rest. */
+const CLEANUP_STEP_TIMEOUT_MS = 20_000;
+
+/**
+ * Runs cleanup steps in order, each bounded by CLEANUP_STEP_TIMEOUT_MS, each failure or hang reported and the next
+ * step run anyway (so processes and servers are always ended). Resolves with the names of the steps that hung or
+ * failed, for a test that wants to assert on them.
+ */
+export async function cleanUp(steps: readonly [string, () => unknown][]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [name, step] of steps) {
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      Promise.resolve()
+        .then(step)
+        .then(
+          () => 'ok',
+          (error: Error) => `failed: ${error.message}`,
+        ),
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve(`hung for ${CLEANUP_STEP_TIMEOUT_MS} ms`), CLEANUP_STEP_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (outcome !== 'ok') {
+      problems.push(`${name}: ${outcome}`);
+      console.warn(`[fault cleanup] ${name}: ${outcome}`);
+    }
+  }
+  return problems;
+}

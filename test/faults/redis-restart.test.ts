@@ -16,7 +16,7 @@ import type { WorkerLifecycleManager } from '../../src/lifecycle/worker-lifecycl
 import { EmbeddedProcessManager } from '../../src/process/embedded/embedded-process-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { DurableRedisServer } from './durable-redis.js';
-import { alivePids, buildFleet, killLeftovers, reportCounts, scaled } from './fault-helpers.js';
+import { alivePids, buildFleet, cleanUp, killLeftovers, reportCounts, scaled } from './fault-helpers.js';
 
 const BEFORE = scaled(150);
 const DURING = scaled(50);
@@ -59,12 +59,14 @@ describe('scenario 2: Redis restarted mid-run', () => {
   });
 
   afterAll(async () => {
-    await supervisor?.close();
-    await fleet?.shutdown();
-    await processes?.close();
-    killLeftovers(seenPids);
-    await redis?.destroy();
-  });
+    await cleanUp([
+      ['close the supervisor', () => supervisor?.close()],
+      ['shut the fleet down', () => fleet?.shutdown()],
+      ['close the process manager', () => processes?.close()],
+      ['kill leftovers', () => killLeftovers(seenPids)],
+      ['destroy redis', () => redis?.destroy()],
+    ]);
+  }, 120_000);
 
   function send(index: number): Promise<Outcome> {
     const job = supervisor

@@ -23,6 +23,8 @@ import { waitFor } from '../helpers/wait-for.js';
 import { alivePids, buildFleet, killLeftovers, reportCounts, scaled } from './fault-helpers.js';
 
 const JOBS = scaled(1_000);
+const failsOnPurpose = (index: number) => index % 10 === 9;
+const PLANNED_FAILURES = Array.from({ length: JOBS }, (_, index) => index).filter(failsOnPurpose).length;
 const WORKERS = 4;
 const KILLS = scaled(12, 3);
 /** A caller waits this long at most: far beyond the recovery of a killed job (lock 5 s + stall check 2 s). */
@@ -62,15 +64,22 @@ describe('scenario 1: jobs while workers are SIGKILLed at random', () => {
 
   it(`completes or visibly fails each of ${JOBS} jobs, loses none and reports none done twice`, async () => {
     const log = join(dir, 'executions.log');
-    const completedEvents = new Map<string, number>();
-    events.on('completed', ({ jobId }) => completedEvents.set(jobId, (completedEvents.get(jobId) ?? 0) + 1));
+    // Every final outcome BullMQ announces (completed or failed), per job: more than one would be a double report.
+    const finishedEvents = new Map<string, number>();
+    const countFinish = ({ jobId }: { jobId: string }) =>
+      finishedEvents.set(jobId, (finishedEvents.get(jobId) ?? 0) + 1);
+    events.on('completed', countFinish);
+    events.on('failed', countFinish);
 
     // Send every job; each caller awaits its own result.
     const jobs = Array.from({ length: JOBS }, (_, index) =>
       supervisor
         .newJob()
         .scriptType(ScriptType.SAL)
-        .scriptContent(`echo ${index} >> '${log}'\nsleep 0.02\necho job-${index}`)
+        // Every 10th script fails on purpose (exit 3): its caller must get a JobFailedError, exactly once.
+        .scriptContent(
+          `echo ${index} >> '${log}'\nsleep 0.02\necho job-${index}${failsOnPurpose(index) ? '\nexit 3' : ''}`,
+        )
         .timeout(30_000)
         .build(),
     );
@@ -107,7 +116,7 @@ describe('scenario 1: jobs while workers are SIGKILLed at random', () => {
     const count = (kind: string) => results.filter((result) => result.kind === kind).length;
     const executions = readFileSync(log, 'utf8').split('\n').filter(Boolean);
     const executedJobs = new Set(executions);
-    const doneTwice = [...completedEvents.values()].filter((times) => times > 1).length;
+    const doneTwice = [...finishedEvents.values()].filter((times) => times > 1).length;
     const statuses = await Promise.all(jobs.map((job) => supervisor.getJobStatus(job.id)));
     const restarts = fleet.listWorkers().reduce((sum, worker) => sum + worker.restarts, 0);
     reportCounts('1 sigkill workers', {
@@ -115,20 +124,25 @@ describe('scenario 1: jobs while workers are SIGKILLed at random', () => {
       kills,
       workerRestarts: restarts,
       completed: count('completed'),
+      plannedFailures: PLANNED_FAILURES,
       failedVisibly: count('failed'),
       timedOut: count('timed-out'),
       wrongOutput: count('wrong-output'),
       otherErrors: count('error'),
       lost: JOBS - results.length + count('timed-out'),
       reportedDoneTwice: doneTwice,
+      finishEventsSeen: [...finishedEvents.values()].reduce((sum, times) => sum + times, 0),
       reExecutedAfterKill: executions.length - executedJobs.size,
       statusNotFinal: statuses.filter((status) => status !== 'completed' && status !== 'failed').length,
     });
 
     expect(kills).toBe(KILLS);
-    expect(count('completed') + count('failed')).toBe(JOBS);
+    expect(count('completed')).toBe(JOBS - PLANNED_FAILURES);
+    expect(count('failed')).toBe(PLANNED_FAILURES);
+    expect(results.filter((result, index) => failsOnPurpose(index) !== (result.kind === 'failed'))).toEqual([]);
     expect(count('wrong-output') + count('error') + count('timed-out')).toBe(0);
     expect(doneTwice).toBe(0);
+    expect(statuses.filter((status) => status === 'failed')).toHaveLength(PLANNED_FAILURES);
     expect(statuses.every((status) => status === 'completed' || status === 'failed')).toBe(true);
     // Every completed job ran at least once (its stdout came from its script).
     for (const [index, result] of results.entries()) {

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { InvalidJobError, JobFailedError, JobTimeoutError } from '../../src/errors.js';
+import { InvalidJobError, JobFailedError, JobTimeoutError, RedisUnavailableError } from '../../src/errors.js';
 import { ScriptType } from '../../src/jobs/script-type.js';
 import type { Supervisor } from '../../src/jobs/supervisor.js';
 import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
@@ -232,6 +232,81 @@ describe('Supervisor with a live hero-worker', () => {
 
     expect(await result).toBe('after outage\n');
     expect(worker.child.exitCode).toBeNull();
+  });
+
+  describe('while Redis stays down (fault finding F12)', () => {
+    async function downRedis(): Promise<{ supervisor: Supervisor; redis: RedisServerProcess; prefix: string }> {
+      const redis = await RedisServerProcess.start();
+      cleanups.push(() => redis.stop());
+      const prefix = `t-${randomUUID().slice(0, 8)}`;
+      const supervisor = new SupervisorBuilder().redisUrl(redis.url).password('hunter2').prefix(prefix).build();
+      cleanups.push(() => supervisor.close());
+      await redis.stop();
+      return { supervisor, redis, prefix };
+    }
+
+    it('answers runJobAndAwaitResult within its timeout: the job was not enqueued, and never runs', async () => {
+      const { supervisor, redis, prefix } = await downRedis();
+      const job = supervisor.newJob().scriptType(ScriptType.Python).scriptContent('print("never")').build();
+
+      const error = await supervisor.runJobAndAwaitResult(job, { timeoutMs: 500 }).catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(RedisUnavailableError);
+      expect(error).toMatchObject({ code: 'REDIS_UNAVAILABLE', jobId: job.id, enqueued: 'no' });
+      expect((error as Error).message).toMatch(/^Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ is unreachable/);
+      expect((error as Error).message).toContain(`job ${job.id} (python) was NOT enqueued`);
+      expect((error as Error).message).not.toContain('hunter2');
+      // Nothing was left in a queue to be sent later: once Redis is back, the job is unknown.
+      await redis.start();
+      const back = new SupervisorBuilder().redisUrl(redis.url).password('hunter2').prefix(prefix).build();
+      cleanups.push(() => back.close());
+      expect(await back.getJobStatus(job.id, { timeoutMs: 10_000 })).toBe('unknown');
+    });
+
+    it('says a job may be enqueued when Redis took the command but did not answer (frozen), and loses none', async () => {
+      const redis = await RedisServerProcess.start();
+      cleanups.push(() => redis.stop());
+      const prefix = `t-${randomUUID().slice(0, 8)}`;
+      const supervisor = new SupervisorBuilder().redisUrl(redis.url).prefix(prefix).build();
+      cleanups.push(() => supervisor.close());
+      const warmUp = supervisor.newJob().scriptType(ScriptType.Python).scriptContent('print(0)').build();
+      await supervisor.startJob(warmUp, { timeoutMs: 10_000 });
+      const job = supervisor.newJob().scriptType(ScriptType.Python).scriptContent('print(1)').build();
+      process.kill(redis.pid as number, 'SIGSTOP');
+      cleanups.push(async () => process.kill(redis.pid as number, 'SIGCONT'));
+
+      const error = await supervisor.startJob(job, { timeoutMs: 300 }).catch((caught: unknown) => caught);
+      process.kill(redis.pid as number, 'SIGCONT');
+
+      expect(error).toBeInstanceOf(RedisUnavailableError);
+      expect(error).toMatchObject({ jobId: job.id, enqueued: 'maybe' });
+      expect((error as Error).message).toContain(`Check getJobStatus('${job.id}')`);
+      // It was enqueued after all, once Redis woke up: no worker runs here, so it waits.
+      await waitFor(async () => (await supervisor.getJobStatus(job.id)) === 'waiting', {
+        description: 'the job sent to a frozen Redis to be waiting',
+      });
+    });
+
+    it('fails startJob, createJob, getJobStatus and getJobOutput with RedisUnavailableError at their timeouts', async () => {
+      const { supervisor } = await downRedis();
+      const job = supervisor.newJob().scriptType(ScriptType.Python).scriptContent('print(1)').build();
+
+      const errors = await Promise.all([
+        supervisor.startJob(job, { timeoutMs: 300 }).catch((caught: unknown) => caught),
+        supervisor.createJob(job, { timeoutMs: 300 }).catch((caught: unknown) => caught),
+        supervisor.getJobStatus(job.id, { timeoutMs: 300 }).catch((caught: unknown) => caught),
+        supervisor.getJobOutput(job.id).catch((caught: unknown) => caught),
+      ]);
+
+      for (const error of errors) expect(error).toBeInstanceOf(RedisUnavailableError);
+      expect(errors.map((error) => (error as RedisUnavailableError).enqueued)).toEqual([
+        'no',
+        'no',
+        undefined,
+        undefined,
+      ]);
+      expect((errors[2] as Error).message).toContain(`cannot read the status of job ${job.id}`);
+    });
   });
 
   it('gives workers what they need to reach a password-protected Redis through redisConnectionInfo()', async () => {

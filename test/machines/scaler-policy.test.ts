@@ -60,6 +60,37 @@ describe('nextWorkerId', () => {
     expect(nextWorkerId('python', taken)).toBe('python_worker_1');
     expect(nextWorkerId('python', taken, ['api'])).toBe('api');
   });
+
+  it('takes a preferred id that is a property of every JS object, as any other free id (F10)', () => {
+    const prototypeNames = ['toString', 'constructor', 'valueOf', '__proto__', 'hasOwnProperty'];
+    const name = fc.oneof(fc.constantFrom(...prototypeNames, 'api', 'python_worker_0', 'python_worker_1'));
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(name, { maxLength: 6 }),
+        fc.uniqueArray(name, { maxLength: 6 }),
+        (taken, preferred) => {
+          // Built the way the scaler builds its context (computed keys: own properties, `__proto__` included).
+          const workers = Object.fromEntries(
+            taken.map((id) => [id, { id, state: 'running', busy: false, removing: false } satisfies WorkerSlot]),
+          );
+
+          const id = nextWorkerId('python', workers, preferred);
+
+          expect(taken).not.toContain(id);
+          const firstFree = preferred.find((candidate) => !taken.includes(candidate));
+          if (firstFree !== undefined) expect(id).toBe(firstFree);
+          else expect(id).toMatch(/^python_worker_\d+$/);
+        },
+      ),
+      {
+        examples: [
+          [[], ['toString']],
+          [[], ['constructor']],
+          [['toString'], ['toString', 'valueOf']],
+        ],
+      },
+    );
+  });
 });
 
 describe('decideAutoscale', () => {

@@ -216,6 +216,35 @@ describe('scalerMachine', () => {
     ]);
   });
 
+  it('runs workers named toString, constructor and valueOf under their own names (F10)', () => {
+    // Names that a plain-object lookup finds on Object.prototype: `adopted.constructor` is the Object function.
+    const { actor, children, received } = createScalerHarness({
+      ...base,
+      initial: 3,
+      workerIds: ['toString', 'constructor', 'valueOf'],
+      adopted: { valueOf: 4242 },
+    });
+    actor.send({ type: 'worker.add', workerId: 'hasOwnProperty', at });
+    actor.send(report('toString', 'idle'));
+    actor.send(report('isPrototypeOf', 'idle'));
+
+    expect(children()).toEqual(['constructor', 'hasOwnProperty', 'toString', 'valueOf']);
+    expect(received.map(({ worker, type }) => `${worker} ${type}`).sort()).toEqual([
+      'constructor START',
+      'hasOwnProperty START',
+      'toString START',
+      'valueOf ADOPT',
+    ]);
+    expect(Object.keys(actor.getSnapshot().context.workers).sort()).toEqual([
+      'constructor',
+      'hasOwnProperty',
+      'toString',
+      'valueOf',
+    ]);
+    expect(actor.getSnapshot().context.workers.toString).toMatchObject({ state: 'idle' });
+    expect(actor.getSnapshot().context.adopted).toEqual({});
+  });
+
   it('scales up at once under a burst and down only after the window and the cooldown', () => {
     const autoscale = { enabled: true, targetJobsPerWorker: 2, stabilizationWindowMs: 60_000, cooldownMs: 30_000 };
     const { actor, decisions } = createScalerHarness({ ...base, autoscale });

@@ -1,7 +1,8 @@
 /**
  * A script never outlives its worker (issue #4; /tmp/fault-findings.md F5): the interpreter runs under
  * `setpriv --pdeathsig KILL`, so the kernel kills it when a worker dies even by SIGKILL, and the worker kills every
- * script group on the exit paths it sees (exit, uncaught exception).
+ * script group on the exit paths it sees (exit, uncaught exception); on a SIGKILL the reaper (group-reaper.ts) kills
+ * the rest of the script's group.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -106,6 +107,41 @@ describe('a script of a dying worker', () => {
 
     await waitFor(() => !isProcessAlive(scriptPid as number), { description: `script ${scriptPid} to die` });
     expect(worker.log).not.toContain('without a parent-death signal');
+  });
+
+  it('takes what the script started with it when its hero-worker is killed with SIGKILL (the reaper)', async () => {
+    const redisUrl = inject('redisUrl');
+    const prefix = `t-${randomUUID().slice(0, 8)}`;
+    const pidFile = join(tempDir(), 'script.pids');
+    const worker = new HeroWorkerProcess({
+      workerId: 'sal_reaper',
+      redisUrl,
+      prefix,
+      scriptType: 'sal',
+      interpreter: 'sh',
+    });
+    cleanups.push(() => worker.kill());
+    const supervisor = new SupervisorBuilder().redisUrl(redisUrl).prefix(prefix).build();
+    cleanups.push(() => supervisor.close());
+    await worker.ready();
+    // The background sleep is not the interpreter: the parent-death signal does not reach it, the reaper must.
+    const job = supervisor
+      .newJob()
+      .scriptType(ScriptType.SAL)
+      .scriptContent(`sleep 120 &\necho "$$ $!" > '${pidFile}.tmp' && mv '${pidFile}.tmp' '${pidFile}'\nwait`)
+      .timeout(180_000)
+      .build();
+    await supervisor.startJob(job);
+    const pids = await waitFor(() => readPids(pidFile), { description: 'the script to start' });
+    killLater(pids);
+
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+
+    await waitFor(() => pids.every((pid) => !isProcessAlive(pid)), {
+      description: `script ${pids.join(' and ')} to die`,
+    });
+    expect(pids).toHaveLength(2);
   });
 
   it.each([

@@ -35,7 +35,11 @@ export interface ZinitServiceStats {
 
 export interface ZinitClient {
   readonly protocol: 'legacy' | 'jsonrpc';
-  list(): Promise<Record<string, string>>;
+  /**
+   * Every monitored service and its state string. A Map, not the parsed object: a service may be named `toString`,
+   * `constructor` or `__proto__`, which `name in object` would take for monitored.
+   */
+  list(): Promise<ReadonlyMap<string, string>>;
   status(name: string): Promise<ZinitRawStatus>;
   start(name: string): Promise<void>;
   stop(name: string): Promise<void>;
@@ -51,6 +55,20 @@ export interface ZinitClient {
   logs(name: string, options: { tail?: number; follow?: boolean }, signal: AbortSignal): AsyncIterable<string>;
   stats(name: string): Promise<ZinitServiceStats | undefined>;
   close(): void;
+}
+
+/**
+ * Turns the `list` reply (`{ "<name>": "<state>" }`, same in both protocols) into a Map once. JSON.parse keeps a
+ * `__proto__` key as an own property, and Object.entries reads own properties only, so every name survives.
+ */
+export function toServiceList(body: unknown, request: string): ReadonlyMap<string, string> {
+  if (body === null || body === undefined) return new Map();
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new ZinitProtocolError(
+      `Zinit answered \`${request}\` with ${JSON.stringify(body)}, not a map of service states.`,
+    );
+  }
+  return new Map(Object.entries(body).map(([name, state]) => [name, String(state)]));
 }
 
 function toRawStatus(body: unknown, name: string): ZinitRawStatus {
@@ -92,7 +110,7 @@ export class LegacyZinitClient implements ZinitClient {
   }
 
   async list() {
-    return ((await this.command(['list'])) ?? {}) as Record<string, string>;
+    return toServiceList(await this.command(['list']), 'list');
   }
   async status(name: string) {
     return toRawStatus(await this.command(['status', name], name), name);
@@ -190,7 +208,7 @@ export class JsonRpcZinitClient implements ZinitClient {
       // v0.2.15–v0.2.27 report most failures as a bare -32603: ask the service table whether the name exists.
       const unknown =
         error.kind === 'unknown-service' ||
-        (error.kind === 'internal' && method !== 'service_monitor' && !(name in (await this.list())));
+        (error.kind === 'internal' && method !== 'service_monitor' && !(await this.list()).has(name));
       if (unknown && method !== 'service_get' && method !== 'service_delete') {
         throw new UnknownServiceError(name, { cause: error });
       }
@@ -199,7 +217,7 @@ export class JsonRpcZinitClient implements ZinitClient {
   }
 
   async list() {
-    return ((await this.connection.call('service_list', [])) ?? {}) as Record<string, string>;
+    return toServiceList(await this.connection.call('service_list', []), 'service_list');
   }
   async status(name: string) {
     return toRawStatus(await this.callFor('service_status', name), name);

@@ -287,7 +287,7 @@ export class ZinitProcessManager implements ProcessManager {
     const config = toZinitServiceConfig(spec);
     const name = spec.name;
     const listed = await this.call((client) => client.list());
-    if (name in listed) {
+    if (listed.has(name)) {
       if (await this.call((client) => client.configMatches(name, config))) {
         this.specs.set(name, spec);
         return;
@@ -345,7 +345,7 @@ export class ZinitProcessManager implements ProcessManager {
     const listed = await this.call((client) => client.list());
     this.heldDown.delete(name);
     this.ensurePolling();
-    if (name in listed) {
+    if (listed.has(name)) {
       await this.call((client) => client.start(name));
       return;
     }
@@ -467,10 +467,10 @@ export class ZinitProcessManager implements ProcessManager {
 
   async list(): Promise<ServiceStatus[]> {
     const listed = await this.call((client) => client.list());
-    const statuses = await Promise.all(Object.keys(listed).map((name) => this.rawStatus(name)));
+    const statuses = await Promise.all([...listed.keys()].map((name) => this.rawStatus(name)));
     const result = statuses.filter((s): s is ZinitRawStatus => s !== undefined).map((s) => this.normalize(s));
     for (const spec of this.specs.values()) {
-      if (!(spec.name in listed)) result.push(this.declaredOnly(spec));
+      if (!listed.has(spec.name)) result.push(this.declaredOnly(spec));
     }
     return result.sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -575,7 +575,7 @@ export class ZinitProcessManager implements ProcessManager {
 
   /** One `list` for every service, diffed against what was last seen. */
   private async pollOnce(): Promise<void> {
-    let listed: Record<string, string>;
+    let listed: ReadonlyMap<string, string>;
     try {
       listed = await this.call((client) => client.list());
     } catch (error) {
@@ -589,7 +589,7 @@ export class ZinitProcessManager implements ProcessManager {
     const afterOutage = this.unavailable;
     if (afterOutage) await this.noteRestored();
     const changed: ZinitRawStatus[] = [];
-    for (const [name, raw] of Object.entries(listed)) {
+    for (const [name, raw] of listed) {
       const seen = this.observed.get(name);
       if (!seen && !this.baselineDone && !this.specs.has(name)) {
         // Already running before this supervisor looked: adopt silently, no events for the past.
@@ -629,7 +629,7 @@ export class ZinitProcessManager implements ProcessManager {
       return deps.reduce((max, dep) => Math.max(max, depth(dep, seen) + 1), 0);
     };
     for (const status of changed.sort((a, b) => depth(a) - depth(b))) this.applyStatus(status, at);
-    for (const name of this.observed.keys()) if (!(name in listed)) this.observed.delete(name);
+    for (const name of this.observed.keys()) if (!listed.has(name)) this.observed.delete(name);
     this.baselineDone = true;
   }
 

@@ -33,7 +33,8 @@ const SIMPLE_STATES: Readonly<Record<string, ServiceState>> = {
 
 /** Parses one Zinit state string. Unrecognised strings become `unknown` with the raw text as the reason. */
 export function parseZinitState(raw: string): ParsedZinitState {
-  const simple = SIMPLE_STATES[raw];
+  // Own keys only: a state string such as `toString` is not a known state.
+  const simple = Object.hasOwn(SIMPLE_STATES, raw) ? SIMPLE_STATES[raw] : undefined;
   if (simple !== undefined) {
     switch (simple) {
       case 'success':

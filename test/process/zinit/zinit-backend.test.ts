@@ -152,6 +152,33 @@ describe.each(DOUBLES)('ZinitProcessManager over the $protocol double', ({ proto
     );
   });
 
+  it('runs services named toString, constructor and __proto__ like any other name (F9)', async () => {
+    // Properties of every JS object: a `name in parsedList` lookup took them for monitored and asked Zinit for them.
+    const names = ['toString', 'constructor', '__proto__'];
+    for (const name of names) await runningService(name);
+    await manager.ensureService({
+      name: 'valueOf',
+      command: fixtureCommand('sleeps-forever.js'),
+      after: ['__proto__'],
+    });
+    await manager.start('valueOf');
+    await waitFor(async () => (await manager.status('valueOf')).state === 'running', {
+      description: 'valueOf running',
+    });
+
+    const listed = await manager.list();
+    const dependent = await manager.status('valueOf');
+    for (const name of names) await manager.stop(name);
+    await manager.stop('valueOf');
+    for (const name of [...names, 'valueOf']) await manager.remove(name);
+
+    expect(listed.map((status) => [status.name, status.state])).toEqual(
+      [...names, 'valueOf'].sort((a, b) => a.localeCompare(b)).map((name) => [name, 'running']),
+    );
+    expect(Object.entries(dependent.dependencies)).toEqual([['__proto__', 'running']]);
+    expect(await manager.list()).toEqual([]);
+  });
+
   it('adopts what Zinit already runs: list() reports it with its pid, an identical ensureService does not restart it', async () => {
     const { name, pid } = await runningService();
     const spec = { name, command: fixtureCommand('sleeps-forever.js') };

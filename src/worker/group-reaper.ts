@@ -1,0 +1,97 @@
+/**
+ * The reaper: a tiny `/bin/sh` process beside each worker that SIGKILLs the worker's script process groups when the
+ * worker dies, however it dies (SIGKILL and the OOM killer included). The parent-death signal (parent-death-signal.ts)
+ * kills only the interpreter; whatever the script started (`sleep 120 &`, a pipeline, a subprocess) stays in the
+ * script's group, re-parented to init, while BullMQ re-runs the job elsewhere. The reaper closes that gap.
+ *
+ * How: the worker writes `+<pgid>` when a script starts and `-<pgid>` once its group is gone, one line each, to the
+ * reaper's stdin (a pipe). When the worker dies the kernel closes the pipe; the reaper's `read` sees end-of-file and
+ * kills every group still listed, then exits. No file, no polling, no restart needed, and no pid-reuse risk: a group
+ * is listed only while its script runs (its `-` line follows the worker's own kill of the group).
+ *
+ * Traps, handled here:
+ * - The reaper runs in its own process group (`detached`): a signal to the worker's group (the embedded backend's
+ *   leftover kill, Zinit's stop) must not kill it before it reads end-of-file.
+ * - It gets an empty environment but PATH: the worker's may hold the Redis password.
+ * - It is started lazily, with the first script, so a worker's spawn-to-ready time is untouched; `unref()` keeps it
+ *   from holding the worker's event loop open. If it dies (someone killed it), the next script starts another and
+ *   hands it every group still running.
+ * - A script started in the instant before a SIGKILL of the worker may not be listed yet: its interpreter still dies
+ *   by its parent-death signal.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+/** A POSIX sh program: keeps the listed groups in one string, kills them all at end-of-file. */
+const REAPER_SCRIPT = `groups=' '
+while IFS= read -r line; do
+  case $line in
+    +*) groups="$groups\${line#+} " ;;
+    -*) g=" \${line#-} "; case $groups in *"$g"*) groups="\${groups%%"$g"*} \${groups#*"$g"}" ;; esac ;;
+  esac
+done
+for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
+`;
+
+/** Shown in `ps` as the reaper's `$0`. */
+const REAPER_NAME = 'hero-worker-reaper';
+
+export class GroupReaper {
+  #child: ChildProcess | undefined;
+  #unavailable = false;
+
+  /**
+   * Lists a group with the reaper, starting the reaper if needed (then `current` lists every group running now).
+   * Never throws: without a reaper, scripts are still killed on every exit path the worker sees.
+   */
+  add(pgid: number, current: Iterable<number>): void {
+    if (this.#unavailable) return;
+    if (!this.#child) {
+      this.#child = this.#start();
+      if (!this.#child) return;
+      for (const group of current) if (group !== pgid) this.#write(`+${group}\n`);
+    }
+    this.#write(`+${pgid}\n`);
+  }
+
+  /** Unlists a group (its script ended and the worker killed what was left of it). */
+  remove(pgid: number): void {
+    if (this.#child) this.#write(`-${pgid}\n`);
+  }
+
+  /** The reaper's pid, while one runs (for tests and diagnostics). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  #start(): ChildProcess | undefined {
+    let child: ChildProcess;
+    try {
+      child = spawn('/bin/sh', ['-c', REAPER_SCRIPT, REAPER_NAME], {
+        detached: true,
+        stdio: ['pipe', 'ignore', 'ignore'],
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      });
+    } catch {
+      this.#unavailable = true;
+      return undefined;
+    }
+    // Node trap: a failed spawn (no /bin/sh) emits `error` and never `exit`.
+    child.once('error', () => {
+      if (this.#child === child) this.#child = undefined;
+      this.#unavailable = true;
+    });
+    child.once('exit', () => {
+      if (this.#child === child) this.#child = undefined;
+    });
+    // EPIPE when the reaper was killed: the next script starts another.
+    child.stdin?.on('error', () => {});
+    child.unref();
+    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    return child;
+  }
+
+  #write(line: string): void {
+    const stdin = this.#child?.stdin;
+    if (stdin && !stdin.destroyed) stdin.write(line);
+  }
+}
