@@ -45,7 +45,7 @@ export { Job, type JobFields } from './jobs/job.js';
 export { DEFAULT_JOB_TIMEOUT_MS, ENV_KEY_PATTERN, JobBuilder, MAX_SCRIPT_BYTES } from './jobs/job-builder.js';
 export { JOB_STATUSES, type JobStatus } from './jobs/job-status.js';
 export { isScriptType, SCRIPT_TYPES, ScriptType } from './jobs/script-type.js';
-export { type RunJobOptions, Supervisor } from './jobs/supervisor.js';
+export { type ReadJobOptions, type RunJobOptions, type SendJobOptions, Supervisor } from './jobs/supervisor.js';
 export { SupervisorBuilder } from './jobs/supervisor-builder.js';
 export { type Clock, systemClock } from './lifecycle/clock.js';
 export type {

@@ -25,7 +25,7 @@ describe('toMachineGraph', () => {
 
   it('adds the eventless always transition with its guard', () => {
     const idleToPinging = graph.edges.find((edge) => edge.source === 'worker.idle' && edge.target === 'worker.pinging');
-    expect(idleToPinging?.labels).toEqual(['after pingInterval', 'always [isPingDue]']);
+    expect(idleToPinging?.labels).toEqual(['PING', 'after pingInterval', 'always [isPingDue]']);
   });
 
   it('merges parallel transitions into one edge and keeps targetless ones on their state', () => {

@@ -2,7 +2,8 @@
 /**
  * hero-worker: one worker process. Takes jobs of one script type from Redis (BullMQ queue `jobs.<type>`), runs each
  * script with the type's interpreter (script on stdin, no shell, own process group, SIGKILLed by the kernel if this
- * process dies: see src/worker/parent-death-signal.ts), answers pings on `control.<workerId>`.
+ * process dies, and what it started by the reaper: see src/worker/parent-death-signal.ts and group-reaper.ts),
+ * answers pings on `control.<workerId>`.
  *
  * Start-up is on the critical path of every restart (the supervisor's recovery time is this process's spawn-to-ready
  * time), so nothing heavy is imported before the arguments are read, and the runtime (BullMQ, ioredis) and the logger

@@ -54,7 +54,8 @@ function interpolateString(
       return whole;
     }
     const [, name, fallback] = match as unknown as [string, string, string | undefined];
-    const found = env[name];
+    // Own keys only: `${constructor}` must be a missing variable, not Object's constructor.
+    const found = Object.hasOwn(env, name) ? env[name] : undefined;
     if (found !== undefined && found !== '') return found;
     if (fallback !== undefined) return fallback;
     issues.push({

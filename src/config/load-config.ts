@@ -4,7 +4,7 @@
  * `ConfigError` whose lines each name a path, the value found and what was expected.
  */
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { isPair, isScalar, parseDocument, visit } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { urlPassword } from '../log/redact.js';
 import { type ConfigIssue, formatPath, toConfigIssues, valueAt } from './config-issues.js';
@@ -49,6 +49,16 @@ export function parseConfig(input: string | unknown, options: LoadConfigOptions 
         message: `YAML: ${(error.message.split('\n')[0] ?? '').replace(/:$/, '')}`,
       }));
       throw configError(source, lines);
+    }
+    const reserved = reservedKeyPaths(parsed);
+    if (reserved.length > 0) {
+      throw configError(
+        source,
+        reserved.map((path) => ({
+          path,
+          message: '`__proto__` is reserved by JavaScript objects and cannot be a key; choose another name',
+        })),
+      );
     }
     try {
       // maxAliasCount stops "billion laughs" documents that expand aliases exponentially.
@@ -298,4 +308,22 @@ export function configSecrets(config: SupervisorConfig): string[] {
     }
   }
   return secrets;
+}
+
+/**
+ * Paths of every `__proto__` key: turned into a JavaScript object, such a key would set the object's prototype
+ * and vanish from the config instead of being validated (a service of that name would be silently dropped).
+ */
+function reservedKeyPaths(document: ReturnType<typeof parseDocument>): string[] {
+  const found: string[] = [];
+  visit(document, {
+    Pair(_, pair, ancestors) {
+      if (!isScalar(pair.key) || pair.key.value !== '__proto__') return;
+      const keys = ancestors
+        .filter(isPair)
+        .map((ancestor) => String(isScalar(ancestor.key) ? ancestor.key.value : '?'));
+      found.push([...keys, '__proto__'].join('.'));
+    },
+  });
+  return found;
 }

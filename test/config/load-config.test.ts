@@ -21,6 +21,22 @@ function issuesOf(yaml: string, env: Record<string, string> = {}): string[] {
 
 const BAD_CONFIGS: { name: string; yaml: string; env?: Record<string, string>; messages: string[] }[] = [
   {
+    name: 'a `__proto__` key, which would otherwise vanish into the prototype',
+    yaml: 'services: { __proto__: { command: [redis-server] } }',
+    messages: [
+      'services.__proto__: `__proto__` is reserved by JavaScript objects and cannot be a key; choose another name',
+    ],
+  },
+  {
+    name: 'a reference to a variable that only Object.prototype has',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` reference, the config file's syntax
+    yaml: 'redis: { url: "redis://127.0.0.1:6379", password: "${constructor}" }',
+    messages: [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the message quotes the reference
+      'redis.password: environment variable constructor is not set (referenced as `${constructor}`); set it, or give a fallback: `${constructor:-value}`',
+    ],
+  },
+  {
     name: 'min greater than max',
     yaml: 'scriptTypes: { python: { binary: hero-worker, min: 5, max: 2 } }',
     messages: ['scriptTypes.python: `min` (5) is greater than `max` (2); expected min <= max'],

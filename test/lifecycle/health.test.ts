@@ -69,16 +69,17 @@ describe('WorkerLifecycleManager health', () => {
 
     await waitFor(() => restarted.length > 0, { description: 'a restart', timeoutMs: 15_000 });
     expect(restarted).toEqual(['ping-failures']);
-    const fresh = await waitFor(
-      () => {
-        const status = manager.getWorkerStatus('python_worker_0');
-        return status.pid !== hung && status.state !== 'restarting' && status.pid;
+    // A loaded machine may need several seconds before the new process answers: poll until it does.
+    const answeringPid = await waitFor(
+      async () => {
+        const outcome = await manager.pingWorker('python_worker_0', { timeoutMs: 2_000 });
+        return outcome.type === 'ok' && outcome.reply.pid;
       },
-      { description: 'a new process', timeoutMs: 15_000 },
+      { description: 'the new process answering a ping', timeoutMs: 30_000 },
     );
+    expect(answeringPid).not.toBe(hung);
+    expect(manager.getWorkerStatus('python_worker_0').pid).toBe(answeringPid);
     expect(isProcessAlive(hung)).toBe(false);
-    const outcome = await manager.pingWorker('python_worker_0', { timeoutMs: 5_000 });
-    expect(outcome.type === 'ok' && outcome.reply.pid).toBe(fresh);
   });
 
   it('monitorWorkerHealth() pings idle workers through their actors: its failures count toward the restart', async () => {
