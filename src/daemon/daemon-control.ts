@@ -35,8 +35,12 @@ export class ScriptTypeNotFoundError extends SupervisorError {
 /** `service_stats` takes about 1 s inside Zinit (it samples CPU); a status waits for it at most this long. */
 const ZINIT_STATS_TIMEOUT_MS = 1_500;
 
-/** A queue count that takes longer than this is reported as unknown (`?`): a sample must end while Redis is away. */
-const QUEUE_COUNT_TIMEOUT_MS = 500;
+/**
+ * A queue count that takes longer than this is reported as unknown (`?`): a sample must end while Redis is away.
+ * Samples run in the background, so no request waits for it; generous, because a loaded machine (CI) can take a
+ * second or more to answer, and an unknown count there would be noise.
+ */
+const QUEUE_COUNT_TIMEOUT_MS = 3_000;
 
 /**
  * Pause between background samples of `/proc`, queue counts and services. A second keeps `status` figures fresh

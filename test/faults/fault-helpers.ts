@@ -290,13 +290,13 @@ export function processesMatching(...needles: string[]): number[] {
 const CLEANUP_STEP_TIMEOUT_MS = 20_000;
 
 /**
- * Runs cleanup steps in order, each bounded by CLEANUP_STEP_TIMEOUT_MS, each failure or hang reported and the next
+ * Runs cleanup steps in order, each bounded by its own timeout (CLEANUP_STEP_TIMEOUT_MS by default), each failure or hang reported and the next
  * step run anyway (so processes and servers are always ended). Resolves with the names of the steps that hung or
  * failed, for a test that wants to assert on them.
  */
-export async function cleanUp(steps: readonly [string, () => unknown][]): Promise<string[]> {
+export async function cleanUp(steps: readonly [string, () => unknown, number?][]): Promise<string[]> {
   const problems: string[] = [];
-  for (const [name, step] of steps) {
+  for (const [name, step, timeoutMs = CLEANUP_STEP_TIMEOUT_MS] of steps) {
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       Promise.resolve()
@@ -306,7 +306,7 @@ export async function cleanUp(steps: readonly [string, () => unknown][]): Promis
           (error: Error) => `failed: ${error.message}`,
         ),
       new Promise<string>((resolve) => {
-        timer = setTimeout(() => resolve(`hung for ${CLEANUP_STEP_TIMEOUT_MS} ms`), CLEANUP_STEP_TIMEOUT_MS);
+        timer = setTimeout(() => resolve(`hung for ${timeoutMs} ms`), timeoutMs);
       }),
     ]);
     clearTimeout(timer);

@@ -31,7 +31,14 @@ import { splitShellWords } from '../../src/process/zinit/shell-words.js';
 import { ZinitProcessManager } from '../../src/process/zinit/zinit-process-manager.js';
 import { ZinitLegacyDouble } from '../doubles/zinit-legacy-double.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { type HeroWorkerProcess, reportCounts, scaled, spawnHeroWorker, workerFixture } from './fault-helpers.js';
+import {
+  cleanUp,
+  type HeroWorkerProcess,
+  reportCounts,
+  scaled,
+  spawnHeroWorker,
+  workerFixture,
+} from './fault-helpers.js';
 
 // ---- arbitraries -------------------------------------------------------------------------------
 
@@ -474,9 +481,12 @@ describe('scenario 7: fuzzed job payloads', () => {
     });
 
     afterAll(async () => {
-      await supervisor?.close();
-      await worker?.kill('SIGTERM');
-    });
+      await cleanUp([
+        ['close the supervisor', () => supervisor?.close()],
+        ['stop the worker', () => worker?.kill('SIGTERM')],
+        ['kill the worker', () => worker?.kill('SIGKILL')],
+      ]);
+    }, 90_000);
 
     it('returns any unicode text a script prints, byte for byte, and passes env values literally', async () => {
       let jobs = 0;
@@ -562,6 +572,27 @@ describe('scenario 7: fuzzed job payloads', () => {
       const output = await supervisor.runJobAndAwaitResult(job, { timeoutMs: 30_000 });
 
       expect(output.trim()).toBe('big ok');
+    });
+
+    it('bounds a flood of output (20 MiB) and says so, and the worker lives on', async () => {
+      const job = supervisor
+        .newJob()
+        .scriptType(ScriptType.Python)
+        .scriptContent('import sys\nchunk = "x" * 1048576\nfor _ in range(20):\n    sys.stdout.write(chunk)')
+        .timeout(30_000)
+        .build();
+
+      const output = await supervisor.runJobAndAwaitResult(job, { timeoutMs: 60_000 });
+      const ping = await supervisor.pingWorker(workerId, { timeoutMs: 5_000 });
+      reportCounts('7 output flood (hero-worker)', {
+        printedMiB: 20,
+        keptBytes: output.length,
+        workerAnswers: ping.type,
+      });
+
+      expect(output.length).toBeLessThan(20 * 1024 * 1024);
+      expect(output).toMatch(/\[output truncated at \d+ bytes\]$/);
+      expect(ping.type).toBe('ok');
     });
 
     it('fails a script that exits non-zero with its stderr and exit code, and the worker lives on', async () => {

@@ -15,7 +15,7 @@ import type { WorkerLifecycleManager } from '../../src/lifecycle/worker-lifecycl
 import { WorkerLifecycleManagerBuilder } from '../../src/lifecycle/worker-lifecycle-manager-builder.js';
 import { EmbeddedProcessManager } from '../../src/process/embedded/embedded-process-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { alivePids, killLeftovers, reportCounts } from './fault-helpers.js';
+import { alivePids, cleanUp, killLeftovers, reportCounts } from './fault-helpers.js';
 
 /** The conventional unprivileged `nobody` user and `nogroup` group. */
 const NOBODY = 65_534;
@@ -43,13 +43,15 @@ describe('scenario 10: least privilege and integrity (embedded backend)', () => 
   });
 
   afterEach(async () => {
-    await lifecycle?.shutdown();
+    await cleanUp([
+      ['shut the lifecycle manager down', () => lifecycle?.shutdown()],
+      ['close the process manager', () => processes.close()],
+      ['kill leftovers', () => killLeftovers(seenPids)],
+      ['remove the work dir', () => rmSync(dir, { recursive: true, force: true })],
+    ]);
     lifecycle = undefined;
-    await processes.close();
-    killLeftovers(seenPids);
     seenPids.clear();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  }, 90_000);
 
   function build(config: WorkerConfig): WorkerLifecycleManager {
     lifecycle = new WorkerLifecycleManagerBuilder(processes)

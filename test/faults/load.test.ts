@@ -21,6 +21,7 @@ import { findFreePort } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import {
   alivePids,
+  cleanUp,
   type DaemonProcess,
   faultFixture,
   HERO_WORKER,
@@ -105,32 +106,39 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
   let daemon: DaemonProcess;
   let supervisor: Supervisor;
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'hero-fault11-'));
-    port = await findFreePort();
-    const configPath = join(dir, 'supervisor.yaml');
-    const args = ['--script-type', 'sal', '--worker-id', '{workerId}', '--prefix', prefix, '--interpreter', 'sh'];
-    writeFileSync(
-      configPath,
-      [
-        `redis: { url: "${redisUrl}", keyPrefix: ${prefix} }`,
-        `processManager: { type: embedded, stateFile: "${join(dir, 'children.json')}" }`,
-        `scriptTypes:\n  sal: { binary: hero-worker, args: ${JSON.stringify(args)}, min: ${WORKERS}, max: ${WORKERS} }`,
-        `admin: { port: ${port}, token: "${token}" }`,
-        'logging: { level: info }',
-      ].join('\n'),
-    );
-    daemon = spawnDaemon(configPath, {}, { logFile: join(dir, 'daemon.log') });
-    await daemon.running(120_000);
-    supervisor = new SupervisorBuilder().redisUrl(redisUrl).prefix(prefix).callerId('fault11').build();
-  }, 180_000);
+  beforeAll(
+    async () => {
+      dir = mkdtempSync(join(tmpdir(), 'hero-fault11-'));
+      port = await findFreePort();
+      const configPath = join(dir, 'supervisor.yaml');
+      const args = ['--script-type', 'sal', '--worker-id', '{workerId}', '--prefix', prefix, '--interpreter', 'sh'];
+      writeFileSync(
+        configPath,
+        [
+          `redis: { url: "${redisUrl}", keyPrefix: ${prefix} }`,
+          `processManager: { type: embedded, stateFile: "${join(dir, 'children.json')}" }`,
+          `scriptTypes:\n  sal: { binary: hero-worker, args: ${JSON.stringify(args)}, min: ${WORKERS}, max: ${WORKERS} }`,
+          `admin: { port: ${port}, token: "${token}" }`,
+          'logging: { level: info }',
+        ].join('\n'),
+      );
+      daemon = spawnDaemon(configPath, {}, { logFile: join(dir, 'daemon.log') });
+      // Every worker is a Node.js process to start: allow about a second each on a busy machine.
+      await daemon.running(Math.max(120_000, WORKERS * 1_000));
+      supervisor = new SupervisorBuilder().redisUrl(redisUrl).prefix(prefix).callerId('fault11').build();
+    },
+    Math.max(180_000, WORKERS * 1_500),
+  );
 
   afterAll(async () => {
-    await supervisor?.close();
-    await daemon?.stop('SIGTERM');
-    killLeftovers(processesMatching('--prefix', prefix));
-    rmSync(dir, { recursive: true, force: true });
-  });
+    await cleanUp([
+      ['close the supervisor', () => supervisor?.close()],
+      ['stop the daemon', () => daemon?.stop('SIGTERM'), 40_000],
+      ['kill the daemon', () => daemon?.stop('SIGKILL')],
+      ['kill leftovers', () => killLeftovers(processesMatching('--prefix', prefix))],
+      ['remove the work dir', () => rmSync(dir, { recursive: true, force: true })],
+    ]);
+  }, 120_000);
 
   it('answers status promptly and keeps its memory flat while the fleet works through the jobs', async () => {
     const workerProcesses = processesMatching(HERO_WORKER, '--prefix', prefix);

@@ -17,7 +17,15 @@ import { WorkerLifecycleManagerBuilder } from '../../src/lifecycle/worker-lifecy
 import { EmbeddedProcessManager } from '../../src/process/embedded/embedded-process-manager.js';
 import type { ProcessEvent } from '../../src/process/process-events.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { alivePids, faultFixture, killLeftovers, reportCounts, scaled, workerFixture } from './fault-helpers.js';
+import {
+  alivePids,
+  cleanUp,
+  faultFixture,
+  killLeftovers,
+  reportCounts,
+  scaled,
+  workerFixture,
+} from './fault-helpers.js';
 
 /** Pids written by forks-and-exits.js: one line per run, `<leader> <grandchildren...>`. */
 function pidsFromLog(file: string): number[] {
@@ -201,13 +209,15 @@ describe('scenario 6: misbehaving binaries, worker-actor level (lifecycle manage
   });
 
   afterEach(async () => {
-    await lifecycle?.shutdown();
+    await cleanUp([
+      ['shut the lifecycle manager down', () => lifecycle?.shutdown()],
+      ['close the process manager', () => processes.close()],
+      ['kill leftovers', () => killLeftovers(seenPids)],
+      ['remove the work dir', () => rmSync(dir, { recursive: true, force: true })],
+    ]);
     lifecycle = undefined;
-    await processes.close();
-    killLeftovers(seenPids);
     seenPids.clear();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  }, 90_000);
 
   /** One manager with one worker, fast restart settings, a fresh key prefix. */
   function build(config: WorkerConfig): WorkerLifecycleManager {

@@ -20,7 +20,7 @@ import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
 import type { WorkerLifecycleManager } from '../../src/lifecycle/worker-lifecycle-manager.js';
 import { EmbeddedProcessManager } from '../../src/process/embedded/embedded-process-manager.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { alivePids, buildFleet, killLeftovers, reportCounts, scaled } from './fault-helpers.js';
+import { alivePids, buildFleet, cleanUp, killLeftovers, reportCounts, scaled } from './fault-helpers.js';
 
 const JOBS = scaled(1_000);
 const failsOnPurpose = (index: number) => index % 10 === 9;
@@ -54,13 +54,15 @@ describe('scenario 1: jobs while workers are SIGKILLed at random', () => {
   });
 
   afterAll(async () => {
-    await events?.close();
-    await supervisor?.close();
-    await fleet?.shutdown();
-    await processes?.close();
-    killLeftovers(seenPids);
-    rmSync(dir, { recursive: true, force: true });
-  });
+    await cleanUp([
+      ['close queue events', () => events?.close()],
+      ['close the supervisor', () => supervisor?.close()],
+      ['shut the fleet down', () => fleet?.shutdown()],
+      ['close the process manager', () => processes?.close()],
+      ['kill leftovers', () => killLeftovers(seenPids)],
+      ['remove the work dir', () => rmSync(dir, { recursive: true, force: true })],
+    ]);
+  }, 120_000);
 
   it(`completes or visibly fails each of ${JOBS} jobs, loses none and reports none done twice`, async () => {
     const log = join(dir, 'executions.log');
@@ -171,12 +173,14 @@ describe('scenario 1: the script of a SIGKILLed worker', () => {
   });
 
   afterAll(async () => {
-    await supervisor?.close();
-    await fleet?.shutdown();
-    await processes?.close();
-    killLeftovers(strays);
-    rmSync(dir, { recursive: true, force: true });
-  });
+    await cleanUp([
+      ['close the supervisor', () => supervisor?.close()],
+      ['shut the fleet down', () => fleet?.shutdown()],
+      ['close the process manager', () => processes?.close()],
+      ['kill leftovers', () => killLeftovers(strays)],
+      ['remove the work dir', () => rmSync(dir, { recursive: true, force: true })],
+    ]);
+  }, 120_000);
 
   it('does not outlive its worker: neither the script nor what it started keeps running', async () => {
     const pidFile = join(dir, 'script.pids');

@@ -16,7 +16,7 @@ import { type ZinitBackendEvent, ZinitProcessManager } from '../../src/process/z
 import { ZinitJsonRpcDouble } from '../doubles/zinit-jsonrpc-double.js';
 import { ZinitLegacyDouble } from '../doubles/zinit-legacy-double.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { alivePids, reportCounts } from './fault-helpers.js';
+import { alivePids, cleanUp, reportCounts } from './fault-helpers.js';
 
 type AnyDouble = ZinitLegacyDouble | ZinitJsonRpcDouble;
 
@@ -38,10 +38,12 @@ describe.each(DOUBLES)('scenario 5: Zinit goes away ($protocol double), worker l
   let stateChanges: string[];
 
   afterEach(async () => {
-    await lifecycle?.shutdown();
-    await processes?.close();
-    await zinit?.close();
-    rmSync(home, { recursive: true, force: true });
+    await cleanUp([
+      ['shut the lifecycle manager down', () => lifecycle?.shutdown()],
+      ['close the Zinit client', () => processes?.close()],
+      ['close the Zinit double', () => zinit?.close()],
+      ['remove the home dir', () => rmSync(home, { recursive: true, force: true })],
+    ]);
     lifecycle = undefined;
     processes = undefined;
     zinit = undefined;
