@@ -554,7 +554,17 @@ export class Supervisor {
         ['ping client', () => this.#pings.close()],
         ['job activity', () => this.#activity.close()],
         ...[...this.#events.values()].map(
-          (events) => ['queue events', async () => (await events).close()] as [string, () => Promise<unknown>],
+          (events) =>
+            [
+              'queue events',
+              async () => {
+                const created = await events;
+                // After a Redis outage the blocking XREAD of QueueEvents can be stranded and close() never
+                // resolves: give it a bounded chance, then drop its connection.
+                const closed = await settlesWithin(created.close(), CLOSE_STEP_TIMEOUT_MS);
+                if (!closed) await created.disconnect();
+              },
+            ] as [string, () => Promise<unknown>],
         ),
         ...[...this.#queues.values()].map(
           (queue) => ['queue', () => queue.close()] as [string, () => Promise<unknown>],
@@ -563,13 +573,29 @@ export class Supervisor {
         ['command connection', async () => this.#commands.disconnect()],
       ];
       for (const [name, step] of steps) {
-        await step().catch((error: Error) =>
-          this.#logger?.warn({ step: name, err: { message: error.message } }, 'supervisor cleanup step failed'),
-        );
+        await settlesWithin(step(), CLOSE_STEP_TIMEOUT_MS)
+          .then((done) => {
+            if (!done)
+              this.#logger?.warn({ step: name, timeoutMs: CLOSE_STEP_TIMEOUT_MS }, 'supervisor cleanup step timed out');
+          })
+          .catch((error: Error) =>
+            this.#logger?.warn({ step: name, err: { message: error.message } }, 'supervisor cleanup step failed'),
+          );
       }
     })();
     return this.#closing;
   }
+}
+
+/** How long one cleanup step of `close()` may take before the next runs: close must end even after an outage. */
+const CLOSE_STEP_TIMEOUT_MS = 2_000;
+
+/** True when `work` settles within `ms` (rejections pass through): `withinMs` cannot tell a late void from done. */
+function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return withinMs(
+    work.then(() => true),
+    ms,
+  ).then((done) => done === true);
 }
 
 function assertJob(job: unknown): asserts job is Job {
