@@ -60,7 +60,7 @@ describe('scenario 2: Redis restarted mid-run', () => {
 
   afterAll(async () => {
     await cleanUp([
-      // Bounded: after the outage tests it hangs (weakness F14), and the rest must still be cleaned up.
+      // Bounded: it hung after the outage tests (finding F14, fixed); the rest must be cleaned up whatever happens.
       ['close the supervisor', () => supervisor?.close(), 5_000],
       ['shut the fleet down', () => fleet?.shutdown()],
       ['close the process manager', () => processes?.close()],
@@ -247,8 +247,8 @@ describe('scenario 2: Redis restarted mid-run', () => {
         answer: String(answer),
       });
 
-      // The promise never settles while Redis is down (commands wait in ioredis' offline queue, maxRetriesPerRequest:
-      // null): weakness F12 in README, Reliability.
+      // It never settled while Redis was down (commands waited in ioredis' offline queue, maxRetriesPerRequest:
+      // null): finding F12, fixed; README, Reliability.
       expect(answer).toMatch(/^JobTimeoutError|Redis/);
     } finally {
       await redis.start();
@@ -267,8 +267,8 @@ describe('scenario 2: Redis restarted mid-run', () => {
     }).catch(() => false);
     reportCounts('2 supervisor close after an outage', { closedWithin10s: promptly });
 
-    // QueueEvents.close() never resolves here (its blocking connection's XREAD is stranded by the outage):
-    // weakness F14 in README, Reliability.
+    // QueueEvents.close() never resolved here (its blocking connection's XREAD was stranded by the outage):
+    // finding F14, fixed; README, Reliability.
     expect(promptly).toBe(true);
   });
 });
