@@ -106,15 +106,29 @@ export function ownEntry<T>(record: Readonly<Record<string, T>>, key: string): T
 
 /**
  * The id for the next worker: a preferred (configured or adopted) id not in use, otherwise the lowest free
- * `<type>_worker_<n>`, so that ids stay small and a scaled-down id is reused.
+ * `<type>_worker_<n>`, so that ids stay small and a scaled-down id is reused. `fromIndex` skips a prefix known to
+ * be taken (every generated id below it is in use), so that growing a fleet does not rescan it for each worker.
  */
-export function nextWorkerId(scriptType: string, workers: WorkerSlots, preferred: readonly string[] = []): string {
+export function nextWorkerId(
+  scriptType: string,
+  workers: WorkerSlots,
+  preferred: readonly string[] = [],
+  fromIndex = 0,
+): string {
   const free = preferred.find((id) => !Object.hasOwn(workers, id));
   if (free !== undefined) return free;
-  for (let index = 0; ; index += 1) {
+  for (let index = Math.max(0, fromIndex); ; index += 1) {
     const id = workerIdFor(scriptType, index);
     if (!Object.hasOwn(workers, id)) return id;
   }
+}
+
+/** 12 for `python_worker_12` of script type `python`; undefined for any other id (configured names included). */
+export function generatedIndexOf(scriptType: string, id: string): number | undefined {
+  const prefix = `${scriptType}_worker_`;
+  if (!id.startsWith(prefix)) return undefined;
+  const index = Number(id.slice(prefix.length));
+  return Number.isSafeInteger(index) && index >= 0 && workerIdFor(scriptType, index) === id ? index : undefined;
 }
 
 /**

@@ -4,7 +4,7 @@
  * (a removed worker is sent STOP and its actor goes only once it reports `stopped`), and autoscales from the
  * queue depth when enabled. Diagram: `visualizations/scaler.svg`. Pure: effects are names supplied by `src/`.
  */
-import { assign, enqueueActions, sendTo, setup, stopChild } from 'xstate';
+import { assign, enqueueActions, setup, stopChild } from 'xstate';
 import {
   type AutoscaleMemory,
   type AutoscaleSettings,
@@ -12,12 +12,13 @@ import {
   DEFAULT_AUTOSCALE,
   decideAutoscale,
   EMPTY_AUTOSCALE_MEMORY,
-  memberCount,
+  generatedIndexOf,
   nextWorkerId,
   ownEntry,
   pickVictims,
   releasableWorkerId,
   type WorkerSlot,
+  workerIdFor,
 } from './scaler-policy.js';
 import { type WorkerInput, workerMachine } from './worker.machine.js';
 
@@ -55,14 +56,26 @@ export interface ScalerContext {
   max: number;
   desired: number;
   workers: Record<string, WorkerSlot>;
+  /**
+   * Counts kept in step with `workers` by the actions that change it, so that the guards, which run at every
+   * event, cost the same for 10 workers as for 10,000. `members`: slots not being removed (they count toward
+   * `desired`); `slotCount`: every slot (they count toward `max`); `releasable`: removed slots that reported
+   * `stopped`. `nextFreeIndex`: every generated id `<type>_worker_<n>` with n below it is taken.
+   */
+  members: number;
+  slotCount: number;
+  releasable: number;
+  nextFreeIndex: number;
   preferredIds: readonly string[];
   adopted: Readonly<Record<string, number>>;
   startedAt: number;
   autoscale: AutoscaleSettings;
   memory: AutoscaleMemory;
   lastDecision: ScaleDecision;
-  /** The worker being spawned or removed in the current step. */
-  currentWorkerId: string | null;
+  /** The workers being removed in the current step. */
+  victimIds: readonly string[];
+  /** The workers being spawned and started in the current step. */
+  newWorkerIds: readonly string[];
   workerInput: Partial<Omit<WorkerInput, 'name' | 'scriptType'>>;
 }
 
@@ -144,7 +157,13 @@ export const scalerMachine = setup({
       if (event.type !== 'worker.stateChanged') return {};
       const slot = ownEntry(context.workers, event.workerId);
       if (slot === undefined) return {};
-      return { workers: { ...context.workers, [slot.id]: { ...slot, state: event.state, busy: event.busy } } };
+      const releasable = slot.removing
+        ? context.releasable + Number(event.state === 'stopped') - Number(slot.state === 'stopped')
+        : context.releasable;
+      return {
+        workers: { ...context.workers, [slot.id]: { ...slot, state: event.state, busy: event.busy } },
+        releasable,
+      };
     }),
     addPreferredWorker: assign(({ context, event }) => {
       if (event.type !== 'worker.add') return {};
@@ -160,60 +179,91 @@ export const scalerMachine = setup({
         },
       };
     }),
-    addWorkerSlot: assign(({ context }) => {
-      const id = nextWorkerId(context.scriptType, context.workers, [
-        ...Object.keys(context.adopted),
-        ...context.preferredIds,
-      ]);
-      // A new worker is about to be sent START (or ADOPT): it counts as starting until it reports otherwise, so a
-      // quick scale-down waits for its report instead of dropping an actor whose process may be starting.
-      const slot: WorkerSlot = { id, state: 'starting', busy: false, removing: false };
-      return { currentWorkerId: id, workers: { ...context.workers, [id]: slot } };
-    }),
-    spawnWorker: enqueueActions(({ context, enqueue }) => {
-      const id = context.currentWorkerId;
-      if (id === null) return;
-      enqueue.spawnChild('worker', {
-        id,
-        input: { ...context.workerInput, name: id, scriptType: context.scriptType } as WorkerInput,
-      });
-    }),
-    /** START a new worker, or ADOPT it when its process already runs. */
-    startCurrentWorker: enqueueActions(({ context, event, enqueue }) => {
-      const id = context.currentWorkerId;
-      if (id === null) return;
-      const pid = ownEntry(context.adopted, id);
-      const at = timeOf(context, event);
-      enqueue.sendTo(id, pid === undefined ? { type: 'START', at } : { type: 'ADOPT', pid, at });
-    }),
-    forgetAdoption: assign(({ context }) => {
-      const id = context.currentWorkerId;
-      if (id === null || !Object.hasOwn(context.adopted, id)) return {};
-      const { [id]: _adopted, ...adopted } = context.adopted;
-      return { adopted };
-    }),
-    markVictim: assign(({ context }) => {
-      const [victim] = pickVictims(context.workers, memberCount(context.workers) - context.desired);
-      if (victim === undefined) return { currentWorkerId: null };
+    /**
+     * Adds every missing slot in one step (up to `desired`, within `max`): one copy of `workers` per scaling, not
+     * one per worker, which at 10,000 workers is the difference between linear and quadratic.
+     */
+    addWorkerSlots: assign(({ context }) => {
+      const count = Math.min(context.desired - context.members, context.max - context.slotCount);
+      // Null prototype: any name is an own key here (`__proto__` included) until the spread below copies it over.
+      const taken: Record<string, WorkerSlot> = Object.assign(Object.create(null), context.workers);
+      const preferred = [...Object.keys(context.adopted), ...context.preferredIds];
+      const newWorkerIds: string[] = [];
+      let nextFreeIndex = context.nextFreeIndex;
+      for (let added = 0; added < count; added += 1) {
+        const id = nextWorkerId(context.scriptType, taken, preferred, nextFreeIndex);
+        // A new worker is about to be sent START (or ADOPT): it counts as starting until it reports otherwise, so
+        // a quick scale-down waits for its report instead of dropping an actor whose process may be starting.
+        taken[id] = { id, state: 'starting', busy: false, removing: false };
+        newWorkerIds.push(id);
+        // Only moves forward while the fleet grows: amortized one step per added worker.
+        while (Object.hasOwn(taken, workerIdFor(context.scriptType, nextFreeIndex))) nextFreeIndex += 1;
+      }
       return {
-        currentWorkerId: victim.id,
-        workers: { ...context.workers, [victim.id]: { ...victim, removing: true } },
+        newWorkerIds,
+        workers: { ...taken },
+        members: context.members + newWorkerIds.length,
+        slotCount: context.slotCount + newWorkerIds.length,
+        nextFreeIndex,
       };
     }),
-    stopCurrentWorker: sendTo(
-      ({ context }) => context.currentWorkerId ?? '',
-      ({ context, event }) => ({ type: 'STOP', at: timeOf(context, event) }),
-    ),
+    spawnNewWorkers: enqueueActions(({ context, enqueue }) => {
+      for (const id of context.newWorkerIds) {
+        enqueue.spawnChild('worker', {
+          id,
+          input: { ...context.workerInput, name: id, scriptType: context.scriptType } as WorkerInput,
+        });
+      }
+    }),
+    /** START each new worker, or ADOPT it when its process already runs. */
+    startNewWorkers: enqueueActions(({ context, event, enqueue }) => {
+      const at = timeOf(context, event);
+      for (const id of context.newWorkerIds) {
+        const pid = ownEntry(context.adopted, id);
+        enqueue.sendTo(id, pid === undefined ? { type: 'START', at } : { type: 'ADOPT', pid, at });
+      }
+    }),
+    forgetAdoptions: assign(({ context }) => {
+      const adoptedIds = context.newWorkerIds.filter((id) => Object.hasOwn(context.adopted, id));
+      if (adoptedIds.length === 0) return { newWorkerIds: [] };
+      const adopted = Object.assign(Object.create(null), context.adopted) as Record<string, number>;
+      for (const id of adoptedIds) delete adopted[id];
+      return { adopted: { ...adopted }, newWorkerIds: [] };
+    }),
+    /** Marks every surplus worker for removal in one step (see pickVictims for who goes first). */
+    markVictims: assign(({ context }) => {
+      const victims = pickVictims(context.workers, context.members - context.desired);
+      const removed = victims.map((victim): [string, WorkerSlot] => [victim.id, { ...victim, removing: true }]);
+      return {
+        victimIds: victims.map((victim) => victim.id),
+        workers: { ...context.workers, ...Object.fromEntries(removed) },
+        members: context.members - victims.length,
+        releasable: context.releasable + victims.filter((victim) => victim.state === 'stopped').length,
+      };
+    }),
+    stopVictims: enqueueActions(({ context, event, enqueue }) => {
+      const at = timeOf(context, event);
+      for (const id of context.victimIds) enqueue.sendTo(id, { type: 'STOP', at });
+    }),
+    forgetVictims: assign({ victimIds: [] }),
     releaseWorker: stopChild(({ context }) => releasableWorkerId(context.workers) ?? ''),
     forgetReleasedWorker: assign(({ context }) => {
       const id = releasableWorkerId(context.workers);
       if (id === undefined) return {};
       const { [id]: _released, ...workers } = context.workers;
-      return { workers };
+      const index = generatedIndexOf(context.scriptType, id);
+      return {
+        workers,
+        slotCount: context.slotCount - 1,
+        releasable: context.releasable - 1,
+        nextFreeIndex: index === undefined ? context.nextFreeIndex : Math.min(context.nextFreeIndex, index),
+      };
     }),
     markAllRemoving: assign(({ context, event }) => ({
       desired: 0,
       workers: Object.fromEntries(Object.values(context.workers).map((slot) => [slot.id, { ...slot, removing: true }])),
+      members: 0,
+      releasable: Object.values(context.workers).filter((slot) => slot.state === 'stopped').length,
       lastDecision: {
         from: context.desired,
         to: 0,
@@ -244,15 +294,12 @@ export const scalerMachine = setup({
       context.autoscale.enabled &&
       decideAutoscale({ ...autoscaleArgs(context), now: event.at, depth: event.depth }).type === 'scale',
     canAddWorker: ({ context, event }) =>
-      event.type === 'worker.add' &&
-      !Object.hasOwn(context.workers, event.workerId) &&
-      memberCount(context.workers) < context.max,
-    hasReleasableWorker: ({ context }) => releasableWorkerId(context.workers) !== undefined,
-    hasSurplusWorker: ({ context }) => memberCount(context.workers) > context.desired,
+      event.type === 'worker.add' && !Object.hasOwn(context.workers, event.workerId) && context.members < context.max,
+    hasReleasableWorker: ({ context }) => context.releasable > 0,
+    hasSurplusWorker: ({ context }) => context.members > context.desired,
     // Workers on their way out still count toward `max`: a quick down-and-up never runs more than max processes.
-    needsMoreWorkers: ({ context }) =>
-      memberCount(context.workers) < context.desired && Object.keys(context.workers).length < context.max,
-    hasNoWorkers: ({ context }) => Object.keys(context.workers).length === 0,
+    needsMoreWorkers: ({ context }) => context.members < context.desired && context.slotCount < context.max,
+    hasNoWorkers: ({ context }) => context.slotCount === 0,
   },
 }).createMachine({
   id: 'scaler',
@@ -267,6 +314,10 @@ export const scalerMachine = setup({
       max,
       desired,
       workers: {},
+      members: 0,
+      slotCount: 0,
+      releasable: 0,
+      nextFreeIndex: 0,
       preferredIds: input.workerIds ?? [],
       adopted,
       startedAt: input.startedAt ?? 0,
@@ -279,7 +330,8 @@ export const scalerMachine = setup({
         detail: `start with ${desired} worker(s)`,
         at: input.startedAt ?? 0,
       },
-      currentWorkerId: null,
+      victimIds: [],
+      newWorkerIds: [],
       workerInput: input.workerInput ?? {},
     };
   },
@@ -291,10 +343,10 @@ export const scalerMachine = setup({
       entry: 'reportScaled',
       always: [
         { guard: 'hasReleasableWorker', actions: ['releaseWorker', 'forgetReleasedWorker'] },
-        { guard: 'hasSurplusWorker', actions: ['markVictim', 'stopCurrentWorker'] },
+        { guard: 'hasSurplusWorker', actions: ['markVictims', 'stopVictims', 'forgetVictims'] },
         {
           guard: 'needsMoreWorkers',
-          actions: ['addWorkerSlot', 'spawnWorker', 'startCurrentWorker', 'forgetAdoption'],
+          actions: ['addWorkerSlots', 'spawnNewWorkers', 'startNewWorkers', 'forgetAdoptions'],
         },
       ],
       on: {

@@ -8,7 +8,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type Actor, type AnyActorRef, createActor } from 'xstate';
-import { scalerMachine } from '../../machines/scaler.machine.js';
+import { type ScalerContext, scalerMachine } from '../../machines/scaler.machine.js';
 import { isUpState, type WorkerSlot } from '../../machines/scaler-policy.js';
 import { scalerId, supervisorMachine } from '../../machines/supervisor.machine.js';
 import { defaultWorkerSettings, type WorkerSettings } from '../../machines/worker.defaults.js';
@@ -99,6 +99,9 @@ const UP_STATES: ReadonlySet<string> = new Set(['running', 'idle', 'pinging']);
 /** Poll interval of the internal waits (start, stop, scale): a fallback only, changes also wake them at once. */
 const SETTLE_POLL_INTERVAL_MS = 50;
 
+/** How often a scale wait visits every worker while the counters say some are still starting (a safety net). */
+const FULL_CHECK_INTERVAL_MS = 500;
+
 /** How long a start waits for the job-activity subscription; Redis being down must not block the start. */
 const ACTIVITY_READY_WAIT_MS = 2_000;
 
@@ -128,6 +131,13 @@ export class WorkerLifecycleManager {
   readonly #configs: Map<string, WorkerConfig>;
   readonly #busy = new Map<string, Set<string>>();
   readonly #lastState = new Map<string, string>();
+  /** Workers per script type whose latest reported state is `starting` (the scale wait reads it per event). */
+  readonly #startingByType = new Map<string, number>();
+  /**
+   * Every worker actor by name, as its first state report announced it (see #onWorkerStateChange). An entry whose
+   * actor its scaler has since released is dropped at the next lookup: lookups cost the same for any fleet size.
+   */
+  readonly #workerIndex = new Map<string, { ref: AnyActorRef; scriptType: string }>();
   readonly #adoptedServices = new Set<string>();
   readonly #wakeups = new Set<() => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -195,7 +205,7 @@ export class WorkerLifecycleManager {
   async startWorker(config: WorkerConfig): Promise<void> {
     this.#assertOpen();
     await this.#ensureStarted();
-    const existing = this.#workerRefs().get(config.name);
+    const existing = this.#findWorker(config.name);
     if (existing !== undefined) {
       this.#configs.set(config.name, config);
       if (workerStateOf(snapshotOf(existing)) === 'stopped') this.#send(existing, { type: 'START', at: this.#now() });
@@ -209,7 +219,7 @@ export class WorkerLifecycleManager {
         [{ path: `workers.${config.name}.scriptType`, message: 'unknown script type' }],
       );
     }
-    const members = this.#slots(config.scriptType).filter((slot) => !slot.removing).length;
+    const members = this.#scalerCounts(config.scriptType)?.members ?? 0;
     if (members >= scriptType.max) {
       throw new ConfigError(
         `Cannot start worker "${config.name}": script type \`${config.scriptType}\` already runs its max of ${scriptType.max} workers.`,
@@ -223,7 +233,7 @@ export class WorkerLifecycleManager {
       workerId: config.name,
       at: this.#now(),
     });
-    await this.#settle(() => this.#workerRefs().has(config.name), `worker ${config.name} spawned`);
+    await this.#settle(() => this.#findWorker(config.name) !== undefined, `worker ${config.name} spawned`);
     await this.#awaitUp([config.name]);
   }
 
@@ -353,7 +363,15 @@ export class WorkerLifecycleManager {
     await this.#ensureStarted();
     this.#logger.info({ scriptType, count, reason: 'manual' }, 'scale requested');
     this.#supervisorActor().send({ type: 'scale.to', scriptType, count, reason: 'manual', at: this.#now() });
+    // Re-checked at every state change: the counters answer "not yet" without visiting the fleet, and the full
+    // check runs once they say "done" (or every FULL_CHECK_INTERVAL_MS, should a count ever be off).
+    let fullCheckAt = Number.NEGATIVE_INFINITY;
     await this.#settle(() => {
+      const counts = this.#scalerCounts(scriptType);
+      if (counts === undefined || counts.slotCount !== count || counts.members !== count) return false;
+      const now = Date.now();
+      if ((this.#startingByType.get(scriptType) ?? 0) > 0 && now - fullCheckAt < FULL_CHECK_INTERVAL_MS) return false;
+      fullCheckAt = now;
       const slots = this.#slots(scriptType);
       return (
         slots.length === count &&
@@ -573,10 +591,17 @@ export class WorkerLifecycleManager {
     };
   }
 
-  #onWorkerStateChange({ context, change, eventType }: WorkerStateReport) {
+  #onWorkerStateChange({ context, change, eventType, self }: WorkerStateReport) {
+    // Every worker actor reports its initial `stopped` (xstate.init): that is where a spawned actor is indexed.
+    if (this.#workerIndex.get(context.name)?.ref !== self)
+      this.#workerIndex.set(context.name, { ref: self, scriptType: context.scriptType });
     const at = this.#now();
     const previous = this.#lastState.get(context.name);
     this.#lastState.set(context.name, change.state);
+    if ((previous === 'starting') !== (change.state === 'starting')) {
+      const starting = this.#startingByType.get(context.scriptType) ?? 0;
+      this.#startingByType.set(context.scriptType, starting + (change.state === 'starting' ? 1 : -1));
+    }
     if (previous !== change.state || change.gaveUp) {
       this.#events.emit('worker:stateChanged', {
         worker: context.name,
@@ -619,14 +644,14 @@ export class WorkerLifecycleManager {
   }
 
   #onProcessEvent(event: ProcessEvent): void {
-    const ref = this.#workerRefs().get(event.service);
+    const ref = this.#findWorker(event.service);
     if (ref === undefined) return;
     const { service: _service, ...rest } = event;
     this.#send(ref, { ...rest, at: this.#now() } as WorkerEvent);
   }
 
   #onJobActivity(activity: JobActivity): void {
-    const ref = this.#workerRefs().get(activity.workerId);
+    const ref = this.#findWorker(activity.workerId);
     if (ref === undefined) return;
     const jobs = this.#busy.get(activity.workerId) ?? new Set<string>();
     if (activity.phase === 'started') jobs.add(activity.jobId);
@@ -799,22 +824,44 @@ export class WorkerLifecycleManager {
     );
   }
 
+  /** The scaler's own counts of its slots (see ScalerContext): O(1), unlike visiting the slots. */
+  #scalerCounts(scriptType: string): { members: number; slotCount: number } | undefined {
+    const scaler = this.#scalerRef(scriptType);
+    if (scaler === undefined) return undefined;
+    const { members, slotCount } = (scaler.getSnapshot() as { context: ScalerContext }).context;
+    return { members, slotCount };
+  }
+
   #refsOfType(scriptType: string): AnyActorRef[] {
     const scaler = this.#scalerRef(scriptType);
     if (scaler === undefined) return [];
     return Object.values(scaler.getSnapshot().children as Record<string, AnyActorRef>);
   }
 
+  /** The worker actors that live now, by name (its scaler still holds each as a child). */
   #workerRefs(): Map<string, AnyActorRef> {
     const refs = new Map<string, AnyActorRef>();
-    for (const scriptType of this.#parts.scriptTypes.keys()) {
-      for (const ref of this.#refsOfType(scriptType)) refs.set(ref.id, ref);
+    for (const name of [...this.#workerIndex.keys()]) {
+      const ref = this.#findWorker(name);
+      if (ref !== undefined) refs.set(name, ref);
     }
     return refs;
   }
 
+  /** The live worker actor named `name`, from the index; an entry of a released actor is dropped. */
+  #findWorker(name: string): AnyActorRef | undefined {
+    const entry = this.#workerIndex.get(name);
+    if (entry === undefined) return undefined;
+    const children = this.#scalerRef(entry.scriptType)?.getSnapshot().children as
+      | Record<string, AnyActorRef | undefined>
+      | undefined;
+    if (children !== undefined && Object.hasOwn(children, name) && children[name] === entry.ref) return entry.ref;
+    this.#workerIndex.delete(name);
+    return undefined;
+  }
+
   #workerRef(name: string): AnyActorRef {
-    const ref = this.#workerRefs().get(name);
+    const ref = this.#findWorker(name);
     if (ref === undefined) {
       throw new WorkerNotFoundError(name, [...new Set([...this.#workerRefs().keys(), ...this.#configs.keys()])].sort());
     }
@@ -848,7 +895,7 @@ export class WorkerLifecycleManager {
     await this.#settle(
       () => {
         for (const name of names) {
-          const ref = this.#workerRefs().get(name);
+          const ref = this.#findWorker(name);
           if (ref === undefined) continue;
           const snapshot = snapshotOf(ref);
           const state = workerStateOf(snapshot);

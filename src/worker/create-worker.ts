@@ -166,6 +166,7 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
     return stopping;
   };
 
+  // Fire and forget: the job never waits for this round trip, and a lost event only delays idle detection.
   const publish = (activity: JobActivity) => {
     publishJobActivity(connection, prefix, activity).catch((error: Error) =>
       logger?.debug({ err: { message: error.message } }, 'job activity not published'),
@@ -181,7 +182,7 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
       throw new UnrecoverableError(
         `Invalid job: job data scriptType ${JSON.stringify(raw.scriptType)} does not match this worker's ${JSON.stringify(scriptType)} queue.`,
       );
-    const data: JobData = { ...raw, env: raw.env ?? {} };
+    const data: JobData = raw.env ? raw : { ...raw, env: {} };
     const controller = new AbortController();
     running.set(jobId, controller);
     stats.activeJobs++;
@@ -255,12 +256,14 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
   jobs.on('error', (error: Error) => logger?.warn({ err: { message: error.message } }, 'job queue error'));
   jobs.on('completed', (job: Job) => {
     publish({ workerId, jobId: job.id ?? '', phase: 'finished', at: Date.now(), scriptType, outcome: 'completed' });
-    logger?.info({ jobId: job.id, durationMs: (job.returnvalue as JobResult).durationMs }, 'job completed');
+    // Per-job lines are debug: at info they cost a synchronous write per job (failures stay visible at warn).
+    if (logger?.isLevelEnabled('debug'))
+      logger.debug({ jobId: job.id, durationMs: (job.returnvalue as JobResult).durationMs }, 'job completed');
   });
   jobs.on('failed', (job: Job | undefined, error: Error) => {
     if (!job) return;
     publish({ workerId, jobId: job.id ?? '', phase: 'finished', at: Date.now(), scriptType, outcome: 'failed' });
-    logger?.info({ jobId: job.id, reason: error.message.split('\n')[0] }, 'job failed');
+    logger?.warn({ jobId: job.id, reason: error.message.split('\n')[0] }, 'job failed');
   });
 
   const control = startPingResponder({

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { ScriptError } from '../errors.js';
 import type { Execute } from './execute.js';
 import { parentDeathWrapper, wrapWithParentDeathSignal } from './parent-death-signal.js';
-import { resolveExecutable } from './resolve-executable.js';
+import { type ResolvedExecutable, resolveExecutable } from './resolve-executable.js';
 import { killGroup, trackScriptGroup } from './script-groups.js';
 
 /** Interpreters built in, by script type; others need `--interpreter`. */
@@ -68,11 +68,52 @@ export function splitShellWords(text: string): string[] {
   return words;
 }
 
-function scriptEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>): NodeJS.ProcessEnv {
+/** The base environment without the worker's secrets: computed once per runner, shared by every job. */
+function visibleEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(base)) if (!HIDDEN_ENV.test(key)) env[key] = value;
-  return { ...env, ...extra };
+  return env;
 }
+
+/** A job's environment: the shared base itself when the job adds nothing (spawn never mutates it), else a merge. */
+function scriptEnv(base: NodeJS.ProcessEnv, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  for (const _ in extra) return { ...base, ...extra };
+  return base;
+}
+
+/** Cached resolutions per PATH are dropped past this many (a job may set its own PATH). */
+const MAX_CACHED_PATHS = 16;
+
+/**
+ * The interpreter's file per PATH, resolved on the first job and kept: a lookup per job costs a stat per PATH
+ * entry. A miss is never kept (the operator may install the interpreter while the worker runs), and a hit is dropped
+ * when running it fails as a missing or non-executable file would (`forget`).
+ */
+class InterpreterCache {
+  readonly #found = new Map<string, string>();
+  constructor(readonly command: string) {}
+
+  async resolve(path: string): Promise<ResolvedExecutable> {
+    const cached = this.#found.get(path);
+    if (cached !== undefined) return { type: 'found', path: cached };
+    const result = await resolveExecutable(this.command, path);
+    if (result.type === 'found') {
+      if (this.#found.size >= MAX_CACHED_PATHS) this.#found.clear();
+      this.#found.set(path, result.path);
+    }
+    return result;
+  }
+
+  forget(path: string): void {
+    this.#found.delete(path);
+  }
+}
+
+/** Errors from `runChild` where the interpreter never ran: its exec failed (ENOENT, EACCES), directly or in setpriv. */
+const execFailures = new WeakSet<Error>();
+
+/** util-linux's setpriv reports a failed exec on stderr with this prefix, then exits 127 (ENOENT) or 126. */
+const SETPRIV_EXEC_FAILED = 'setpriv: failed to execute ';
 
 class OutputBuffer {
   #chunks: Buffer[] = [];
@@ -120,23 +161,43 @@ export function createScriptRunner(options: ScriptRunnerOptions): Execute {
   const [command, ...args] = options.interpreter;
   if (command === undefined || command === '') throw new Error('The interpreter argv is empty.');
   const limit = options.maxOutputBytes ?? MAX_OUTPUT_BYTES;
-  const baseEnv = options.baseEnv ?? process.env;
+  // Snapshot of the base environment, taken once: later changes to process.env do not reach scripts.
+  const baseEnv = visibleEnv(options.baseEnv ?? process.env);
   const shown = options.interpreter.join(' ');
+  const interpreters = new InterpreterCache(command);
 
   return async (job, { signal, logger }) => {
     signal.throwIfAborted();
-    const env = scriptEnv(baseEnv, job.env ?? {});
+    const env = scriptEnv(baseEnv, job.env);
+    const path = env.PATH ?? '';
     // Resolved before spawning, on the PATH the script gets (as spawn would): under setpriv a missing interpreter
     // would only show as setpriv's exit 127, and the job must fail with a message naming the interpreter.
-    const [interpreter, wrapper] = await Promise.all([
-      resolveExecutable(command, env.PATH ?? ''),
-      parentDeathWrapper(),
-    ]);
+    const [interpreter, wrapper] = await Promise.all([interpreters.resolve(path), parentDeathWrapper()]);
     if (interpreter.type === 'missing') throw missingInterpreter(command, shown, interpreter.code);
     if (wrapper.type === 'unavailable') warnOnceWithoutParentDeathSignal(logger, wrapper.reason);
     signal.throwIfAborted();
-    const spawned = wrapWithParentDeathSignal(wrapper, interpreter.path, args);
-    return runChild(spawned, { env, limit, shown, command, script: job.script, signal });
+    const run = (file: string) =>
+      runChild(wrapWithParentDeathSignal(wrapper, file, args), {
+        env,
+        limit,
+        shown,
+        command,
+        script: job.script,
+        signal,
+      });
+    try {
+      return await run(interpreter.path);
+    } catch (error) {
+      if (!(error instanceof Error) || !execFailures.has(error)) throw error;
+      // The cached file could not be executed (removed, moved, made non-executable): look again, once. The script
+      // never ran, so running it again is safe.
+      interpreters.forget(path);
+      const again = await interpreters.resolve(path);
+      if (again.type === 'missing') throw missingInterpreter(command, shown, again.code);
+      if (again.path === interpreter.path) throw error;
+      signal.throwIfAborted();
+      return run(again.path);
+    }
   };
 }
 
@@ -194,7 +255,9 @@ function runChild(
           : error.code === 'EACCES'
             ? `Interpreter \`${command}\` is not executable (EACCES).`
             : `Interpreter \`${shown}\` could not be started: ${error.message}`;
-      finish(() => reject(new ScriptError(reason, { retryable: false }, { cause: error })));
+      const failure = new ScriptError(reason, { retryable: false }, { cause: error });
+      if (error.code === 'ENOENT' || error.code === 'EACCES') execFailures.add(failure);
+      finish(() => reject(failure));
     });
     // `exit` may come before the pipes drain: kill what the script left behind (closing the pipes), then wait for `close`.
     child.once('exit', () => {
@@ -209,13 +272,14 @@ function runChild(
           return;
         }
         const how = code === null ? `was killed by ${signalName}` : `exited with code ${code}`;
-        reject(
-          new ScriptError(`Script ${how} (${shown}).`, {
-            stderr: stderr.text(),
-            exitCode: code ?? -1,
-            signal: signalName ?? undefined,
-          }),
-        );
+        const errorText = stderr.text();
+        const failure = new ScriptError(`Script ${how} (${shown}).`, {
+          stderr: errorText,
+          exitCode: code ?? -1,
+          signal: signalName ?? undefined,
+        });
+        if ((code === 126 || code === 127) && errorText.startsWith(SETPRIV_EXEC_FAILED)) execFailures.add(failure);
+        reject(failure);
       });
     });
 

@@ -61,6 +61,17 @@ describe('nextWorkerId', () => {
     expect(nextWorkerId('python', taken, ['api'])).toBe('api');
   });
 
+  it('starts its search at fromIndex, below which every generated id is taken', () => {
+    const slot = (id: string): WorkerSlot => ({ id, state: 'running', busy: false, removing: false });
+    const taken = Object.fromEntries(
+      ['python_worker_0', 'python_worker_1', 'python_worker_3'].map((id) => [id, slot(id)]),
+    );
+
+    expect(nextWorkerId('python', taken, [], 2)).toBe('python_worker_2');
+    expect(nextWorkerId('python', taken, [], 3)).toBe('python_worker_4');
+    expect(nextWorkerId('python', taken, ['api'], 3)).toBe('api');
+  });
+
   it('takes a preferred id that is a property of every JS object, as any other free id (F10)', () => {
     const prototypeNames = ['toString', 'constructor', 'valueOf', '__proto__', 'hasOwnProperty'];
     const name = fc.oneof(fc.constantFrom(...prototypeNames, 'api', 'python_worker_0', 'python_worker_1'));

@@ -324,4 +324,45 @@ describe('scalerMachine', () => {
       { numRuns: 200 },
     );
   });
+
+  it('keeps its counts and its next free id in step with its slots (any event order, drain included)', () => {
+    const ids = ['python_worker_0', 'python_worker_1', 'python_worker_2', 'python_worker_3', 'api'];
+    const eventArbitrary = fc.oneof(
+      fc.nat(5).map((count): ScalerEvent => ({ type: 'scale.to', count, reason: 'manual', at })),
+      fc
+        .tuple(
+          fc.constantFrom(...ids),
+          fc.constantFrom('running', 'idle', 'starting', 'stopped', 'failed'),
+          fc.boolean(),
+        )
+        .map(([workerId, state, busy]) => report(workerId, state, busy)),
+      fc.constant<ScalerEvent>({ type: 'worker.add', workerId: 'api', at }),
+      fc.constant<ScalerEvent>({ type: 'scaler.drain', at }),
+    );
+    fc.assert(
+      fc.property(fc.array(eventArbitrary, { maxLength: 30 }), (events) => {
+        const { actor } = createScalerHarness({ ...base, max: 4, initial: 2 });
+        for (const event of [...events, { type: 'scaler.drain', at } as const]) {
+          actor.send(event);
+          const { context } = actor.getSnapshot();
+          const slots = Object.values(context.workers);
+          expect({
+            members: context.members,
+            slotCount: context.slotCount,
+            releasable: context.releasable,
+          }).toEqual({
+            members: slots.filter((slot) => !slot.removing).length,
+            slotCount: slots.length,
+            releasable: slots.filter((slot) => slot.removing && slot.state === 'stopped').length,
+          });
+          // Every generated id below nextFreeIndex is taken, so the next one is the lowest free.
+          for (let index = 0; index < context.nextFreeIndex; index += 1) {
+            expect(context.workers).toHaveProperty(`python_worker_${index}`);
+          }
+        }
+        actor.stop();
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -1,8 +1,17 @@
 /** The script runner: argv without a shell, script on stdin, own process group, output caps (issue #4). */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScriptError } from '../../src/errors.js';
 import type { JobData } from '../../src/transport/wire-protocol.js';
@@ -153,6 +162,81 @@ describe('createScriptRunner', () => {
     expect(error).toMatchObject({
       message: "Interpreter `/nonexistent/interp` not found (ENOENT): install it or pass --interpreter '<argv>'.",
       retryable: false,
+    });
+  });
+
+  describe('with the interpreter resolved once and cached', () => {
+    /** Two PATH directories with a `cat`-like interpreter named `interp-<uuid>` in the first. */
+    function interpreterDirs() {
+      const root = mkdtempSync(join(tmpdir(), 'interp-'));
+      const [first, second] = [join(root, 'a'), join(root, 'b')];
+      for (const dir of [first, second]) mkdirSync(dir);
+      const name = `interp-${randomUUID()}`;
+      writeFileSync(join(first, name), '#!/bin/sh\nexec cat\n', { mode: 0o755 });
+      const env = { PATH: [first, second, process.env.PATH].join(delimiter) };
+      return { root, first, second, name, env, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+    }
+
+    it('still names the interpreter when it is removed after a job ran', async () => {
+      const dirs = interpreterDirs();
+      const run = createScriptRunner({ interpreter: [dirs.name], baseEnv: dirs.env });
+      try {
+        expect((await run(jobData('first'), context())).stdout).toBe('first');
+        rmSync(join(dirs.first, dirs.name));
+
+        const error = await run(jobData('second'), context()).catch((e) => e);
+
+        expect(error).toMatchObject({
+          message: `Interpreter \`${dirs.name}\` not found (ENOENT): install it or pass --interpreter '<argv>'.`,
+          retryable: false,
+        });
+      } finally {
+        dirs.cleanup();
+      }
+    });
+
+    it('still names the interpreter when it stops being executable after a job ran', async () => {
+      const dirs = interpreterDirs();
+      const run = createScriptRunner({ interpreter: [dirs.name], baseEnv: dirs.env });
+      try {
+        await run(jobData('first'), context());
+        chmodSync(join(dirs.first, dirs.name), 0o644);
+
+        const error = await run(jobData('second'), context()).catch((e) => e);
+
+        expect(error).toMatchObject({ message: `Interpreter \`${dirs.name}\` is not executable (EACCES).` });
+      } finally {
+        dirs.cleanup();
+      }
+    });
+
+    it('finds the interpreter again when it moves to another PATH directory', async () => {
+      const dirs = interpreterDirs();
+      const run = createScriptRunner({ interpreter: [dirs.name], baseEnv: dirs.env });
+      try {
+        await run(jobData('first'), context());
+        renameSync(join(dirs.first, dirs.name), join(dirs.second, dirs.name));
+
+        const output = await run(jobData('second'), context());
+
+        expect(output.stdout).toBe('second');
+      } finally {
+        dirs.cleanup();
+      }
+    });
+
+    it('resolves the interpreter on the PATH a job sets', async () => {
+      const dirs = interpreterDirs();
+      const run = createScriptRunner({ interpreter: [dirs.name], baseEnv: { PATH: process.env.PATH } });
+      try {
+        const missing = await run(jobData('x'), context()).catch((e) => e);
+        const output = await run(jobData('found', dirs.env), context());
+
+        expect(missing).toMatchObject({ message: expect.stringContaining('not found (ENOENT)') });
+        expect(output.stdout).toBe('found');
+      } finally {
+        dirs.cleanup();
+      }
     });
   });
 });
