@@ -156,7 +156,8 @@ export const scalerMachine = setup({
     recordWorkerState: assign(({ context, event }) => {
       if (event.type !== 'worker.stateChanged') return {};
       const slot = ownEntry(context.workers, event.workerId);
-      if (slot === undefined) return {};
+      // Nothing new (a job report of a worker already known busy...): no copy of `workers`.
+      if (slot === undefined || (slot.state === event.state && slot.busy === event.busy)) return {};
       const releasable = slot.removing
         ? context.releasable + Number(event.state === 'stopped') - Number(slot.state === 'stopped')
         : context.releasable;

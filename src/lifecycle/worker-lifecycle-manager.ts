@@ -841,8 +841,11 @@ export class WorkerLifecycleManager {
   /** The worker actors that live now, by name (its scaler still holds each as a child). */
   #workerRefs(): Map<string, AnyActorRef> {
     const refs = new Map<string, AnyActorRef>();
-    for (const name of [...this.#workerIndex.keys()]) {
-      const ref = this.#findWorker(name);
+    const childrenByType = new Map<string, Record<string, AnyActorRef | undefined> | undefined>();
+    for (const [name, entry] of [...this.#workerIndex]) {
+      if (!childrenByType.has(entry.scriptType))
+        childrenByType.set(entry.scriptType, this.#childrenOf(entry.scriptType));
+      const ref = this.#liveRef(name, entry, childrenByType.get(entry.scriptType));
       if (ref !== undefined) refs.set(name, ref);
     }
     return refs;
@@ -851,13 +854,21 @@ export class WorkerLifecycleManager {
   /** The live worker actor named `name`, from the index; an entry of a released actor is dropped. */
   #findWorker(name: string): AnyActorRef | undefined {
     const entry = this.#workerIndex.get(name);
-    if (entry === undefined) return undefined;
-    const children = this.#scalerRef(entry.scriptType)?.getSnapshot().children as
-      | Record<string, AnyActorRef | undefined>
-      | undefined;
+    return entry === undefined ? undefined : this.#liveRef(name, entry, this.#childrenOf(entry.scriptType));
+  }
+
+  #liveRef(
+    name: string,
+    entry: { ref: AnyActorRef; scriptType: string },
+    children: Record<string, AnyActorRef | undefined> | undefined,
+  ): AnyActorRef | undefined {
     if (children !== undefined && Object.hasOwn(children, name) && children[name] === entry.ref) return entry.ref;
     this.#workerIndex.delete(name);
     return undefined;
+  }
+
+  #childrenOf(scriptType: string): Record<string, AnyActorRef | undefined> | undefined {
+    return this.#scalerRef(scriptType)?.getSnapshot().children as Record<string, AnyActorRef | undefined> | undefined;
   }
 
   #workerRef(name: string): AnyActorRef {
