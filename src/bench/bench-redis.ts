@@ -3,8 +3,8 @@
  * persistence off, stopped when the bench ends. (The test harness has its own; src/ never imports from test/.)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { canConnect, findFreePort } from '../net/loopback.js';
 
 /** How long a redis-server may take to accept connections before the bench gives up. */
 const REDIS_START_TIMEOUT_MS = 10_000;
@@ -16,34 +16,6 @@ export interface BenchRedis {
   /** True when the bench started this server (and may flush it). */
   owned: boolean;
   stop(): Promise<void>;
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        reject(new Error('could not read the port of a probe listener'));
-        return;
-      }
-      server.close(() => resolve(address.port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.connect(port, '127.0.0.1');
-  });
 }
 
 export async function startBenchRedis(): Promise<BenchRedis> {

@@ -3,8 +3,8 @@
  * service of the supervisor (loopback, a free port, no persistence). Without either, say exactly what to do.
  */
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { ServiceConfig } from '../config/config-types.js';
+import { findFreePort } from '../net/loopback.js';
 
 export class DemoRedisUnavailableError extends Error {
   override name = 'DemoRedisUnavailableError';
@@ -25,20 +25,6 @@ export function redisServerAvailable(): boolean {
   return probe.error === undefined && probe.status === 0;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 /** A health check that needs nothing but Node: exits 0 once the port accepts connections and answers PING. */
 function pingCheck(port: number): string[] {
   const script = `const s=require('net').connect(${port},'127.0.0.1');s.setTimeout(1000);s.on('connect',()=>s.write('PING\\r\\n'));s.on('data',d=>process.exit(String(d).startsWith('+PONG')?0:1));s.on('error',()=>process.exit(1));s.on('timeout',()=>process.exit(1));`;
@@ -54,7 +40,7 @@ export async function chooseDemoRedis(env: Readonly<Record<string, string | unde
         'macOS: `brew install redis`) so the demo can run its own, or point it at one: `REDIS_URL=redis://127.0.0.1:6379 npm start`.',
     );
   }
-  const port = await freePort();
+  const port = await findFreePort();
   return {
     kind: 'managed',
     url: `redis://127.0.0.1:${port}`,

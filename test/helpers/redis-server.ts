@@ -3,7 +3,9 @@
  * stoppable and restartable on the same port (fault tests need Redis to go away and come back).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer, Socket } from 'node:net';
+import { canConnect, findFreePort } from '../../src/net/loopback.js';
+
+export { findFreePort };
 
 /** How long a redis-server may take to accept connections before the harness gives up. */
 const REDIS_START_TIMEOUT_MS = 10_000;
@@ -20,34 +22,6 @@ export function assertRedisServerInstalled(): void {
         'Install it (`apt-get install redis-server`) or set REDIS_URL=redis://host:port to a Redis the tests may use.',
     );
   }
-}
-
-export async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        reject(new Error('could not read the port of a probe listener'));
-        return;
-      }
-      server.close(() => resolve(address.port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.connect(port, '127.0.0.1');
-  });
 }
 
 export class RedisServerProcess {
