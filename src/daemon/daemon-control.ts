@@ -23,6 +23,7 @@ import type { ProcessManager } from '../process/process-manager.js';
 import type { ZinitServiceStats } from '../process/zinit/zinit-client.js';
 import type { JobActivityStream } from '../transport/job-activity.js';
 import { jobQueueName } from '../transport/queue-names.js';
+import { withinMs } from '../within-ms.js';
 import { packageVersion } from '../worker/version.js';
 
 /** An unknown script type in `scale`: the admin endpoint answers 404, the CLI exits 5. */
@@ -258,14 +259,8 @@ export class DaemonControl implements AdminControl {
     const stats = manager.stats.bind(manager);
     await Promise.all(
       names.map(async (name) => {
-        let timer: NodeJS.Timeout | undefined;
         try {
-          const answer = await Promise.race([
-            stats(name),
-            new Promise<undefined>((resolve) => {
-              timer = setTimeout(() => resolve(undefined), ZINIT_STATS_TIMEOUT_MS);
-            }),
-          ]);
+          const answer = await withinMs(stats(name), ZINIT_STATS_TIMEOUT_MS);
           if (answer === undefined) return;
           const children = answer.children ?? [];
           result.set(name, {
@@ -274,8 +269,6 @@ export class DaemonControl implements AdminControl {
           });
         } catch {
           // legacy Zinit or a transient error: leave the figures unknown
-        } finally {
-          clearTimeout(timer);
         }
       }),
     );
@@ -285,14 +278,11 @@ export class DaemonControl implements AdminControl {
   async #queueCounts(scriptType: string): Promise<QueueReport | null> {
     const queue = this.#queues.get(scriptType);
     if (queue === undefined || this.#parts.connection.status !== 'ready') return null;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const counts = await Promise.race([
+      const counts = await withinMs(
         queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active'),
-        new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), QUEUE_COUNT_TIMEOUT_MS);
-        }),
-      ]);
+        QUEUE_COUNT_TIMEOUT_MS,
+      );
       if (counts === undefined) return null;
       return {
         waiting: counts.waiting ?? 0,
@@ -302,8 +292,6 @@ export class DaemonControl implements AdminControl {
       };
     } catch {
       return null;
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

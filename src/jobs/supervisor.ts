@@ -24,12 +24,7 @@ import {
   redisConnectionInfo,
   resolveRedisConnection,
 } from '../transport/redis-connection.js';
-import {
-  COMMAND_CONNECTION_OVERRIDES,
-  callWithinDeadline,
-  type DeadlineOutcome,
-  withinMs,
-} from '../transport/redis-deadline.js';
+import { COMMAND_CONNECTION_OVERRIDES, callWithinDeadline, type DeadlineOutcome } from '../transport/redis-deadline.js';
 import {
   decodeFailure,
   JOB_RETENTION,
@@ -38,6 +33,7 @@ import {
   SCRIPT_JOB_NAME,
   TIMED_OUT_REASON_PREFIX,
 } from '../transport/wire-protocol.js';
+import { withinMs } from '../within-ms.js';
 import { Job } from './job.js';
 import { JobBuilder } from './job-builder.js';
 import { type JobStatus, toJobStatus } from './job-status.js';

@@ -24,6 +24,7 @@ import type { ProcessEvent } from '../process/process-events.js';
 import type { ProcessManager, ServiceSpec } from '../process/process-manager.js';
 import { ZinitProcessManager } from '../process/zinit/zinit-process-manager.js';
 import type { JobActivity } from '../transport/wire-protocol.js';
+import { withinMs } from '../within-ms.js';
 import { createDependencyActors, orderServices } from './dependency-services.js';
 import { type LifecycleEventName, LifecycleEvents, type LifecycleListener } from './lifecycle-events.js';
 import type { ResolvedLifecycleOptions, ResolvedScriptType } from './lifecycle-options.js';
@@ -726,13 +727,7 @@ export class WorkerLifecycleManager {
     const redis = this.#transport?.redis;
     if (redis === undefined || redis.status !== 'ready') return false;
     try {
-      await Promise.race([
-        redis.ping(),
-        new Promise((_, reject) =>
-          setTimeout(() => reject(new Error('redis ping timed out')), REDIS_PROBE_TIMEOUT_MS).unref(),
-        ),
-      ]);
-      return true;
+      return (await withinMs(redis.ping(), REDIS_PROBE_TIMEOUT_MS)) !== undefined;
     } catch {
       return false;
     }

@@ -14,6 +14,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PingOutcome, PingReply } from '../../machines/worker.events.js';
+import { withinMs } from '../within-ms.js';
 import { controlQueueName, pingReplyChannel } from './queue-names.js';
 import {
   createRedisConnection,
@@ -32,17 +33,6 @@ export const DEFAULT_PING_TIMEOUT_MS = 2_000;
 
 /** After the deadline, reading a missed reply and removing the ping job may take this long before Redis counts as hung. */
 const PING_CLEANUP_BUDGET_MS = 500;
-
-/** Resolves with the promise's value, or `undefined` after `ms` (the promise is left to settle unobserved). */
-function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 export interface PingClientOptions {
   /** Where Redis is; ignored when `connection` is given. @defaultValue 'redis://127.0.0.1:6379' */

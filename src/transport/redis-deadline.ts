@@ -9,6 +9,7 @@
  * ignored).
  */
 import { type Redis, type RedisOptions, ReplyError } from 'ioredis';
+import { withinMs } from '../within-ms.js';
 
 /**
  * For a connection used with `callWithinDeadline`: a command is refused at once while the connection is not ready
@@ -28,17 +29,6 @@ export type DeadlineOutcome<T> =
   | { type: 'ok'; value: T }
   /** `sent`: an attempt may have reached Redis (it was sent and its answer was lost or late). */
   | { type: 'unreachable'; sent: boolean; detail: string };
-
-/** Resolves with the promise's value, or `undefined` after `ms` (the promise is left to settle unobserved). */
-export function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 const readyWaits = new WeakMap<Redis, Promise<boolean>>();
 
