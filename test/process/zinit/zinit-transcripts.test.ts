@@ -1,6 +1,6 @@
 /**
- * Replays the exchanges recorded from a real Zinit v0.2.14 (../shared/zinit/transcripts/*.jsonl) against the legacy
- * double, after setting up the same services, and compares the replies BYTE FOR BYTE (issue 3).
+ * Replays the exchanges recorded from a real Zinit v0.2.14 (test/fixtures/zinit/transcripts/*.jsonl, recorded data kept
+ * in the repository) against the legacy double, after setting up the same services, and compares the replies BYTE FOR BYTE (issue 3).
  *
  * Normalisation, and only this: pids differ from the recording, so every non-zero `"pid":N` and every `Pid(N)` is
  * replaced by a placeholder (0 stays 0). Where a reply depends on timing (a state in the middle of a transition, a
@@ -31,7 +31,7 @@ import { ZinitLegacyDouble } from '../../doubles/zinit-legacy-double.js';
 import { isProcessAlive } from '../../helpers/process-alive.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
-const TRANSCRIPTS = fileURLToPath(new URL('../../../../shared/zinit/transcripts/', import.meta.url));
+const TRANSCRIPTS = fileURLToPath(new URL('../../fixtures/zinit/transcripts/', import.meta.url));
 
 interface Exchange {
   seq?: number;
