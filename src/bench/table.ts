@@ -1,5 +1,5 @@
 /**
- * Turns `npm run bench` output (JSON lines on stdin) into the Markdown table of README's Performance section:
+ * Turns `npm run bench` output (JSON lines on stdin) into the Markdown table of src/bench/README.md:
  *
  *   npm run bench > bench.jsonl && node dist/src/bench/table.js < bench.jsonl
  *

@@ -1,5 +1,5 @@
 /**
- * Exit codes of `hero-supervisor`, documented in README and `--help`. Scripts can tell "fix your config"
+ * Exit codes of `hero-supervisor`, documented in src/daemon/README.md and `--help`. Scripts can tell "fix your config"
  * from "start the daemon" from "give the token".
  */
 export const EXIT = {

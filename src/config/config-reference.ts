@@ -1,6 +1,6 @@
 /**
  * The config reference as a Markdown table (path, type, default, description), generated from the JSON Schema
- * so README cannot drift from the schema. Print it with `npx tsx src/config/config-reference.ts`.
+ * so the docs cannot drift from the schema. Print it with `npx tsx src/config/config-reference.ts`.
  */
 import { fileURLToPath } from 'node:url';
 import { configJsonSchema } from './json-schema.js';

@@ -55,7 +55,7 @@ export interface WorkerPingReport {
  * A freshly (re)started hero-worker loads Node, connects to Redis and starts its BullMQ consumers before it can
  * answer a ping: about 1 s on an idle machine, more on a loaded one. Until it has answered its first ping, or
  * `pingTimeoutMs` + this allowance after it became running (whichever comes first), a failed ping is not counted:
- * chosen so a worker that never answers is still restarted, only a few seconds later. /tmp/fault-findings.md F6.
+ * chosen so a worker that never answers is still restarted, only a few seconds later. Finding F6 in test/faults/README.md.
  */
 export const WORKER_STARTUP_ALLOWANCE_MS = 3_000;
 
@@ -143,7 +143,7 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
         const previous = loggedStates.get(context.name);
         loggedStates.set(context.name, params.state);
         // Every job start and finish re-enters `running` (to re-arm idleTimeout): not a change, not info-worthy.
-        // /tmp/fault-findings.md F11.
+        // Finding F11 in test/faults/README.md.
         if (previous === params.state && !params.gaveUp) loggerFor(context).debug(fields, 'worker state re-entered');
         else if (params.gaveUp) loggerFor(context).warn(fields, 'worker gave up: restart intensity exceeded');
         else if (params.state === 'failed') loggerFor(context).warn(fields, 'worker failed');

@@ -113,14 +113,14 @@ const REDIS_PROBE_TIMEOUT_MS = 1_000;
  * The longest reconnect backoff of a hero-worker's Redis connections (RETRY_MAX_DELAY_MS in
  * src/transport/redis-connection.ts). After the supervisor's own connection is ready again, the workers may wait
  * this long, twice (BullMQ re-creates its blocking connection after the first), before they can answer: so for
- * `pingTimeoutMs` + 2 × this, a failed ping is the transport's, not the worker's. /tmp/fault-findings.md F6.
+ * `pingTimeoutMs` + 2 × this, a failed ping is the transport's, not the worker's. Finding F6 in test/faults/README.md.
  */
 const WORKER_RECONNECT_MAX_DELAY_MS = 1_000;
 
 /**
  * Zinit respawns a service a fixed 2 s after it exited (src/process/zinit/zinit-process-manager.ts). With Zinit,
  * a worker whose process exited waits this plus two poll intervals for Zinit's own respawn before restarting it
- * itself: otherwise its restart would kill the fresh process Zinit had just started. /tmp/fault-findings.md F7.
+ * itself: otherwise its restart would kill the fresh process Zinit had just started. Finding F7 in test/faults/README.md.
  */
 const ZINIT_RESPAWN_DELAY_MS = 2_000;
 

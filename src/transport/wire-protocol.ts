@@ -1,7 +1,7 @@
 /**
  * The shapes that travel through Redis: job data, job results, failure reasons, ping jobs and replies, job
  * activity events. Plain JSON, so a worker in another language or a plain BullMQ producer can take part
- * (README "Wire protocol" documents them; names come from `queue-names.ts`).
+ * (src/transport/README.md documents them; names come from `queue-names.ts`).
  */
 import type { PingReply } from '../../machines/worker.events.js';
 import { ENV_KEY_PATTERN } from '../env-key.js';

@@ -34,7 +34,7 @@ export function scaled(base: number, min = 1): number {
 
 /**
  * Prints what a scenario measured (`[fault 1] jobs=1000 completed=1000 lost=0 ...`) and, when HERO_FAULT_REPORT names a
- * file, appends it there as one JSON line (for the README's Reliability table).
+ * file, appends it there as one JSON line (for the table in test/faults/README.md).
  */
 export function reportCounts(scenario: string, counts: Readonly<Record<string, number | string | boolean>>): void {
   const line = Object.entries(counts)

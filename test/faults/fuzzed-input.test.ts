@@ -177,7 +177,7 @@ describe('scenario 7: fuzzed names', () => {
         runningUnderOwnName: running.filter((name) => names.includes(name)).length,
       });
 
-      // finding F10 (fixed) in README, Reliability
+      // finding F10 (fixed) in test/faults/README.md
       expect(running.sort()).toEqual([...names].sort());
     } finally {
       await lifecycle.shutdown();
@@ -218,7 +218,7 @@ describe('scenario 7: fuzzed names', () => {
             return error instanceof InvalidSpecError;
           }
         }),
-        // Always tried, whatever the seed: finding F9 (fixed) in README, Reliability.
+        // Always tried, whatever the seed: finding F9 (fixed) in test/faults/README.md.
         { numRuns: scaled(60), examples: [['toString'], ['constructor'], ['__proto__']] },
       );
       const outside = readdirSync(sandbox).filter((entry) => entry !== 'conf');

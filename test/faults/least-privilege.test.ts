@@ -152,7 +152,7 @@ describe('scenario 10: least privilege and integrity (embedded backend)', () => 
     reportCounts('10 sha256 mismatch at restart', { spawned: seenPids.size, restartsRefused: 1 });
 
     expect([...seenPids]).toEqual([firstPid]);
-    // No process runs, so none should be reported: finding F3 (fixed) in README, Reliability.
+    // No process runs, so none should be reported: finding F3 (fixed) in test/faults/README.md.
     expect(status.pid ?? 0).toBe(0);
   });
 });

@@ -248,7 +248,7 @@ describe('scenario 2: Redis restarted mid-run', () => {
       });
 
       // It never settled while Redis was down (commands waited in ioredis' offline queue, maxRetriesPerRequest:
-      // null): finding F12, fixed; README, Reliability.
+      // null): finding F12, fixed; test/faults/README.md.
       expect(answer).toMatch(/^JobTimeoutError|Redis/);
     } finally {
       await redis.start();
@@ -268,7 +268,7 @@ describe('scenario 2: Redis restarted mid-run', () => {
     reportCounts('2 supervisor close after an outage', { closedWithin10s: promptly });
 
     // QueueEvents.close() never resolved here (its blocking connection's XREAD was stranded by the outage):
-    // finding F14, fixed; README, Reliability.
+    // finding F14, fixed; test/faults/README.md.
     expect(promptly).toBe(true);
   });
 });

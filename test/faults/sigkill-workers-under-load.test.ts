@@ -219,7 +219,7 @@ describe('scenario 1: the script of a SIGKILLed worker', () => {
       orphanedScriptChildren: alivePids([childPid]).length,
     });
 
-    // Weakness F5 (README, Reliability): the interpreter dies with its worker (parent-death signal), what it
+    // Weakness F5 (test/faults/README.md): the interpreter dies with its worker (parent-death signal), what it
     // started must too.
     expect(alivePids([interpreterPid])).toEqual([]);
     expect(alivePids([childPid])).toEqual([]);

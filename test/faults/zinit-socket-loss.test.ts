@@ -154,7 +154,7 @@ describe.each(DOUBLES)('scenario 5: Zinit goes away ($protocol double), worker l
       expect(changes.filter((change) => change.startsWith(`${worker.name}:`)).length).toBeLessThanOrEqual(3);
     }
     // The new Zinit respawned every worker by itself: restarting one on top kills a healthy process
-    // (running → failed → running is the expected path). finding F7 (fixed) in README, Reliability.
+    // (running → failed → running is the expected path). finding F7 (fixed) in test/faults/README.md.
     expect(workers.map((worker) => worker.restarts)).toEqual(Array(WORKERS).fill(0));
   });
 });

@@ -45,7 +45,7 @@ describe('WorkerLifecycleManager health', () => {
     expect(manager.getWorkerStatus('python_worker_0').restarts).toBe(1);
     const outcome = await manager.pingWorker('python_worker_0', { timeoutMs: 5_000 });
     expect(outcome.type === 'ok' && outcome.reply.pid).toBe(after);
-    // XState warns when an action sends imperatively (/tmp/fault-findings.md F4): no state change may do that.
+    // XState warns when an action sends imperatively (Finding F4 in test/faults/README.md): no state change may do that.
     expect(warn.mock.calls.map(String).filter((call) => call.includes('Custom actions should not'))).toEqual([]);
     warn.mockRestore();
   });

@@ -71,7 +71,7 @@ describe('WorkerLifecycleManager memory limit and logs', () => {
     expect(decision).toMatchObject({ level: INFO, scriptType: 'python', from: 1, to: 2, detail: 'scale to 2' });
   });
 
-  it('logs job activity on a running worker at debug, not as a state change (/tmp/fault-findings.md F11)', async () => {
+  it('logs job activity on a running worker at debug, not as a state change (Finding F11 in test/faults/README.md)', async () => {
     harness = createLifecycleHarness({
       redisUrl: inject('redisUrl'),
       configure: (builder, prefix) => builder.addWorker(heroWorkerConfig('python_worker_0', prefix)),

@@ -66,7 +66,7 @@ describe('createDependencyActors', () => {
   });
 });
 
-describe('createWorkerEffects pingWorker (/tmp/fault-findings.md F6)', () => {
+describe('createWorkerEffects pingWorker (Finding F6 in test/faults/README.md)', () => {
   const timeout: PingOutcome = { type: 'timeout', timeoutMs: 300 };
   const ok: PingOutcome = {
     type: 'ok',

@@ -309,7 +309,7 @@ describe('workerMachine', () => {
       expect(harness.context().restartDelayMs).toBe(0);
     });
 
-    it('ignores the stale exit of a process that is not its own (/tmp/fault-findings.md F7)', async () => {
+    it('ignores the stale exit of a process that is not its own (Finding F7 in test/faults/README.md)', async () => {
       const harness = startWorker();
       await bringUp(harness, 4242);
 
@@ -475,7 +475,7 @@ describe('workerMachine', () => {
   });
 
   describe('failed, with a backend that respawns by itself (backendRestartGraceMs)', () => {
-    it('reports no pid once the process exited (/tmp/fault-findings.md F3)', async () => {
+    it('reports no pid once the process exited (Finding F3 in test/faults/README.md)', async () => {
       const harness = startWorker({ backendRestartGraceMs: 2_000 });
       await bringUp(harness, 4242);
 

@@ -1,5 +1,5 @@
 /**
- * A script never outlives its worker (issue #4; /tmp/fault-findings.md F5): the interpreter runs under
+ * A script never outlives its worker (issue #4; Finding F5 in test/faults/README.md): the interpreter runs under
  * `setpriv --pdeathsig KILL`, so the kernel kills it when a worker dies even by SIGKILL, and the worker kills every
  * script group on the exit paths it sees (exit, uncaught exception); on a SIGKILL the reaper (group-reaper.ts) kills
  * the rest of the script's group.
