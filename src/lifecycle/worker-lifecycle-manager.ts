@@ -22,7 +22,6 @@ import {
 import { ConfigError, WorkerNotFoundError, WorkerStartFailedError } from '../errors.js';
 import type { ProcessEvent } from '../process/process-events.js';
 import type { ProcessManager, ServiceSpec } from '../process/process-manager.js';
-import { ZinitProcessManager } from '../process/zinit/zinit-process-manager.js';
 import type { JobActivity } from '../transport/wire-protocol.js';
 import { withinMs } from '../within-ms.js';
 import { createDependencyActors, orderServices } from './dependency-services.js';
@@ -116,13 +115,6 @@ const REDIS_PROBE_TIMEOUT_MS = 1_000;
  * `pingTimeoutMs` + 2 × this, a failed ping is the transport's, not the worker's. Finding F6 in test/faults/README.md.
  */
 const WORKER_RECONNECT_MAX_DELAY_MS = 1_000;
-
-/**
- * Zinit respawns a service a fixed 2 s after it exited (src/process/zinit/zinit-process-manager.ts). With Zinit,
- * a worker whose process exited waits this plus two poll intervals for Zinit's own respawn before restarting it
- * itself: otherwise its restart would kill the fresh process Zinit had just started. Finding F7 in test/faults/README.md.
- */
-const ZINIT_RESPAWN_DELAY_MS = 2_000;
 
 export class WorkerLifecycleManager {
   readonly #parts: ManagerParts;
@@ -477,12 +469,12 @@ export class WorkerLifecycleManager {
     this.#startMemoryMonitoring();
   }
 
-  /** The worker settings, with a respawn grace for a backend that restarts services by itself (Zinit). */
+  /** The worker settings, with the respawn grace of a backend that restarts services by itself (Zinit). */
   #workerSettings(processes: ProcessManager): Partial<WorkerSettings> {
     const { settings } = this.#options;
-    if (settings.backendRestartGraceMs !== undefined || !(processes instanceof ZinitProcessManager)) return settings;
-    // Two polls: one by which the exit may be seen late, one by which the respawn is seen.
-    return { ...settings, backendRestartGraceMs: ZINIT_RESPAWN_DELAY_MS + 2 * processes.pollIntervalMs };
+    const grace = processes.respawnGraceMs ?? 0;
+    if (settings.backendRestartGraceMs !== undefined || grace <= 0) return settings;
+    return { ...settings, backendRestartGraceMs: grace };
   }
 
   async #openTransport(): Promise<void> {

@@ -81,6 +81,14 @@ export interface StopOptions {
 }
 
 export interface ProcessManager {
+  // ---- capabilities ------------------------------------------------------------------------------
+  /**
+   * How long after a service exits on its own this backend may respawn it by itself (Zinit does, after a fixed
+   * sleep). The supervisor waits this long before restarting such a worker itself, so that it does not kill the
+   * fresh process the backend has just started. Absent or 0: the backend never respawns behind the supervisor's back.
+   */
+  readonly respawnGraceMs?: number;
+
   // ---- declaration -------------------------------------------------------------------------------
   /** Declares or updates a service (without starting it). Throws InvalidSpecError naming the field. */
   ensureService(spec: ServiceSpec): Promise<void>;

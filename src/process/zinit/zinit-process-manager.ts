@@ -76,6 +76,9 @@ const RESTART_SETTLE_TIMEOUT_MS = 5_000;
 /** While Zinit is unreachable the poller backs off, doubling from the poll interval up to this. */
 const RESYNC_BACKOFF_MAX_MS = 2_000;
 
+/** Zinit sleeps this long after a service exited before it respawns it (its own fixed delay, v0.2.14 and newer). */
+const ZINIT_RESPAWN_DELAY_MS = 2_000;
+
 /** Zinit uses the name as a file stem and refuses `.`, `/` and `\` (NOTES §3.2, §14). */
 const ZINIT_FORBIDDEN_NAME_CHARS = /[./\\]/;
 
@@ -268,6 +271,14 @@ export class ZinitProcessManager implements ProcessManager {
   }
 
   /** True while the last attempt to reach Zinit failed. */
+  /**
+   * Zinit respawns a service a fixed 2 s after it exited; the exit may be seen one poll late and the respawn one
+   * poll after that. Finding F7 in test/faults/README.md.
+   */
+  get respawnGraceMs(): number {
+    return ZINIT_RESPAWN_DELAY_MS + 2 * this.pollIntervalMs;
+  }
+
   get isUnavailable(): boolean {
     return this.unavailable;
   }
