@@ -44,6 +44,8 @@ export interface ScriptTypeConfig {
   env: Record<string, string>;
   /** Names of `env` entries marked secret. */
   secretEnv: string[];
+  /** Variables of the supervisor's environment the workers also get: the top-level `passEnv`, then the type's own. */
+  passEnv?: string[];
   healthCheck?: string[];
   dependencies: string[];
   min: number;
@@ -61,6 +63,8 @@ export interface ServiceConfig {
   command: string[];
   env: Record<string, string>;
   secretEnv: string[];
+  /** As `ScriptTypeConfig.passEnv`. */
+  passEnv?: string[];
   healthCheck?: string[];
   after: string[];
   oneshot: boolean;

@@ -11,6 +11,7 @@ import { type ConfigIssue, formatPath, toConfigIssues, valueAt } from './config-
 import type { ScriptTypeConfig, ServiceConfig, SupervisorConfig } from './config-types.js';
 import { didYouMean } from './did-you-mean.js';
 import { interpolateEnv, isPlainObject } from './interpolate.js';
+import { mergePassEnv, passEnvIssues } from './pass-env.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 
 export interface LoadConfigOptions {
@@ -254,17 +255,24 @@ function resolve(
       name,
       env: resolvedEnv,
       secretEnv,
+      passEnv: mergePassEnv(parsed.passEnv, entry.passEnv),
       max: entry.max ?? Math.max(entry.min, 1),
     };
   }
   const services: Record<string, ServiceConfig> = {};
   for (const [name, entry] of Object.entries(parsed.services)) {
     const { env: resolvedEnv, secretEnv } = resolveEnv(entry.env, env, ['services', name, 'env'], issues);
-    services[name] = { ...entry, name, env: resolvedEnv, secretEnv };
+    services[name] = {
+      ...entry,
+      name,
+      env: resolvedEnv,
+      secretEnv,
+      passEnv: mergePassEnv(parsed.passEnv, entry.passEnv),
+    };
   }
 
   const token = admin.token ?? nonEmpty(env[admin.tokenEnv]);
-  return {
+  const config: SupervisorConfig = {
     redis: {
       url: redis.url,
       keyPrefix: redis.keyPrefix,
@@ -288,6 +296,8 @@ function resolve(
       ...(admin.tokenFile !== undefined && { tokenFile: admin.tokenFile }),
     },
   };
+  issues.push(...passEnvIssues(parsed, configSecrets(config), env));
+  return config;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -72,6 +72,10 @@ const envValue = z.union(
   { error: 'expected a string, or an object `{ value | fromEnv, secret }`' },
 );
 const envMap = z.record(envName, envValue);
+/** Names of the supervisor's environment variables a process also gets, beyond its base (src/daemon/README.md). */
+const passEnvList = z.array(envName);
+const PASS_ENV_DESCRIPTION =
+  "Variables of the supervisor's environment also given to every worker and service (beyond PATH, HOME, USER, LANG, TZ, TMPDIR...); never a secret.";
 
 const tls = z.union([
   z.boolean(),
@@ -164,6 +168,9 @@ const scriptTypeSchema = z.strictObject({
   env: envMap
     .default({})
     .meta({ description: 'Environment: `KEY: value`, or `KEY: { value | fromEnv, secret: true }`.' }),
+  passEnv: passEnvList.default([]).meta({
+    description: "Variables of the supervisor's environment these workers also get (added to the top-level `passEnv`).",
+  }),
   healthCheck: argv.optional().meta({ description: 'argv of a check that exits 0 once the worker is healthy.' }),
   dependencies: z.array(name).default([]).meta({ description: 'Names of `services` that must run first.' }),
   min: z
@@ -196,6 +203,7 @@ const scriptTypeSchema = z.strictObject({
 const serviceSchema = z.strictObject({
   command: argv.meta({ description: 'argv of the service (no shell).' }),
   env: envMap.default({}).meta({ description: 'As `scriptTypes.<name>.env`.' }),
+  passEnv: passEnvList.default([]).meta({ description: 'As `scriptTypes.<name>.passEnv`.' }),
   healthCheck: argv.optional().meta({ description: 'argv that exits 0 once the service is ready.' }),
   after: z.array(name).default([]).meta({ description: 'Services that must run first.' }),
   oneshot: z.boolean().default(DEFAULTS.service.oneshot).meta({ description: 'Runs once to completion.' }),
@@ -288,6 +296,7 @@ export const configSchema = z
     $schema: z.string().optional().meta({ description: 'Path or URL of this JSON Schema, for editors.' }),
     redis: redisSchema.default(redisSchema.parse({})),
     processManager: processManagerSchema.default({ type: 'embedded' }),
+    passEnv: passEnvList.default([]).meta({ description: PASS_ENV_DESCRIPTION }),
     scriptTypes: z.record(name, scriptTypeSchema).default({}),
     services: z.record(name, serviceSchema).default({}),
     health: healthSchema.default(healthSchema.parse({})),

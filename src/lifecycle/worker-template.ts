@@ -5,6 +5,7 @@
 import type { ServiceSpec } from '../process/process-manager.js';
 import { redactRedisUrl } from '../transport/redis-connection.js';
 import type { WorkerConfig } from './worker-config.js';
+import { workerEnvironment } from './worker-environment.js';
 
 export interface TemplateValues {
   workerId: string;
@@ -28,7 +29,7 @@ export function toServiceSpec(config: WorkerConfig, values: TemplateValues, defa
   const spec: ServiceSpec = {
     name: values.workerId,
     command: [config.binaryPath, ...config.args.map(fill)],
-    env: Object.fromEntries(Object.entries(config.env).map(([key, value]) => [key, fill(value)])),
+    env: workerEnvironment(config, (value) => fill(value)),
     after: config.dependencies,
     stopSignal: 'SIGTERM',
     stopTimeoutMs: config.stopTimeoutMs ?? defaults.stopTimeoutMs,

@@ -363,3 +363,53 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('passEnv: variables of the supervisor passed to workers by name', () => {
+  it('merges the top-level list into each script type and service', () => {
+    const config = parseConfig(
+      `
+passEnv: [HTTP_PROXY]
+scriptTypes: { python: { binary: hero-worker, passEnv: [PYTHONPATH, HTTP_PROXY] } }
+services: { cache: { command: [redis-server] } }
+`,
+      { env: {} },
+    );
+
+    expect(config.scriptTypes.python?.passEnv).toEqual(['HTTP_PROXY', 'PYTHONPATH']);
+    expect(config.services.cache?.passEnv).toEqual(['HTTP_PROXY']);
+  });
+
+  it("refuses every name that holds one of the supervisor's secrets, and says why", () => {
+    const issues = issuesOf(
+      `
+passEnv: [HERO_ADMIN_TOKEN, OK_TO_PASS]
+redis: { url: "redis://127.0.0.1:6379", passwordEnv: REDIS_PW }
+scriptTypes:
+  python:
+    binary: hero-worker
+    env: { API_KEY: { fromEnv: CLOUD_KEY, secret: true } }
+    passEnv: [REDIS_PW, CLOUD_KEY, SAME_AS_PASSWORD]
+`,
+      { REDIS_PW: 'redis-password-1', CLOUD_KEY: 'cloud-key-2', SAME_AS_PASSWORD: 'redis-password-1', OK_TO_PASS: 'x' },
+    );
+
+    const why = "a worker or service must never get the supervisor's secrets";
+    expect(issues).toEqual([
+      expect.stringMatching(
+        new RegExp(`^passEnv\\[0\\]: HERO_ADMIN_TOKEN holds the admin token \\(\`admin.tokenEnv\`\\); ${why}`),
+      ),
+      expect.stringMatching(
+        /^scriptTypes\.python\.passEnv\[0\]: REDIS_PW holds the Redis password \(`redis\.passwordEnv`\)/,
+      ),
+      expect.stringMatching(
+        /^scriptTypes\.python\.passEnv\[1\]: CLOUD_KEY holds a secret \(`scriptTypes\.python\.env\.API_KEY`\)/,
+      ),
+      expect.stringMatching(/^scriptTypes\.python\.passEnv\[2\]: SAME_AS_PASSWORD holds a secret of this config/),
+    ]);
+    expect(issues.join('\n')).not.toContain('redis-password-1');
+  });
+
+  it('refuses a name that is not a variable name', () => {
+    expect(issuesOf('passEnv: ["A=B"]')[0]).toMatch(/^passEnv\[0\]: expected an environment variable name/);
+  });
+});

@@ -22,6 +22,7 @@ import {
   ServiceNotStoppedError,
   UnknownServiceError,
 } from '../../errors.js';
+import { baseEnvironment } from '../base-environment.js';
 import type { ProcessEvent, ProcessEventListener } from '../process-events.js';
 import { isGroupAlive, signalGroup } from '../process-group.js';
 import type {
@@ -96,6 +97,11 @@ export class EmbeddedProcessManager implements ProcessManager {
     this.#logger = this.#options.logger?.child({ component: 'embedded-process-manager' });
     this.#reaping = this.#reapPreviousChildren();
     this.#unregisterExitHook = registerExitHook({ killAllSync: () => this.#killAllSync() });
+  }
+
+  /** A child's environment: the base (never the supervisor's whole environment, which holds its secrets) + the spec's. */
+  #childEnv(spec: ServiceSpec): NodeJS.ProcessEnv {
+    return { ...(this.#options.baseEnv ?? baseEnvironment()), ...spec.env };
   }
 
   // ---- declaration -------------------------------------------------------------------------------
@@ -275,7 +281,7 @@ export class EmbeddedProcessManager implements ProcessManager {
         service,
         argv: spec.command,
         cwd: spec.cwd,
-        env: { ...process.env, ...spec.env },
+        env: this.#childEnv(spec),
         uid: spec.uid,
         gid: spec.gid,
         output: 'pipe',
@@ -312,7 +318,7 @@ export class EmbeddedProcessManager implements ProcessManager {
       service,
       argv: spec.healthCheck,
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env },
+      env: this.#childEnv(spec),
       uid: spec.uid,
       gid: spec.gid,
       intervalMs: this.#options.healthCheckIntervalMs,
