@@ -29,6 +29,7 @@ import {
 import { resolveAdminToken } from './admin-token.js';
 import { buildLifecycle } from './build-lifecycle.js';
 import { DaemonControl } from './daemon-control.js';
+import { DaemonLock, daemonLockPath } from './daemon-lock.js';
 import { waitForRedis } from './wait-for-redis.js';
 
 export interface DaemonOptions {
@@ -134,6 +135,11 @@ export class Daemon {
 
   async #start(): Promise<void> {
     const { config, logger, redactor } = this.options;
+    // 0. One daemon per config: the lock is taken before anything is touched (state file, orphans, token file); a
+    // second daemon stops here with DaemonAlreadyRunningError. Released last.
+    const lock = await DaemonLock.acquire(daemonLockPath(config, defaultStateFile(config)));
+    this.#cleanups.push({ name: 'release daemon lock', run: () => lock.release() });
+    logger.debug({ lock: lock.path }, 'daemon lock taken');
     const tls = await tlsOptionsOf(config);
     const redis: ResolvedRedisConnection = resolveRedisConnection({
       url: config.redis.url,

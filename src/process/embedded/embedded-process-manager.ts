@@ -25,6 +25,7 @@ import {
 import { baseEnvironment } from '../base-environment.js';
 import type { ProcessEvent, ProcessEventListener } from '../process-events.js';
 import { isGroupAlive, signalGroup } from '../process-group.js';
+import { isSameProcessAlive } from '../process-identity.js';
 import type {
   LogOptions,
   ProcessManager,
@@ -44,7 +45,14 @@ import { registerExitHook } from './exit-hook.js';
 import { type HealthGate, startHealthGate } from './health-gate.js';
 import { LogRing, splitLines } from './log-ring.js';
 import { spawnChild } from './spawn-child.js';
-import { type ChildRecord, type OrphanReport, readStateFile, reapOrphans, writeStateFile } from './state-file.js';
+import {
+  type ChildRecord,
+  type OrphanReport,
+  readStateFile,
+  readStateFileOwner,
+  reapOrphans,
+  writeStateFile,
+} from './state-file.js';
 import { terminateGroup } from './terminate-group.js';
 
 type Child = Awaited<ReturnType<typeof spawnChild>>;
@@ -89,6 +97,8 @@ export class EmbeddedProcessManager implements ProcessManager {
   /** Running children by pid, mirrored into the state file. */
   readonly #records = new Map<number, ChildRecord>();
   readonly #reaping: Promise<OrphanReport[]>;
+  /** Set when the state file was written by another supervisor that still runs. */
+  #stateFileOwner: number | undefined;
   readonly #unregisterExitHook: () => void;
   #closing: Promise<void> | undefined;
 
@@ -153,6 +163,12 @@ export class EmbeddedProcessManager implements ProcessManager {
     this.#assertOpen();
     const entry = this.#get(name);
     await this.#reaping;
+    if (this.#stateFileOwner !== undefined) {
+      throw new BackendUnavailableError(
+        `The state file ${this.#options.stateFile} belongs to a running supervisor (pid ${this.#stateFileOwner}): ` +
+          'this process manager starts nothing. Stop that supervisor, or give this one its own stateFile.',
+      );
+    }
     if (entry.stopping) await entry.stopping;
     this.#assertOpen();
     entry.target = 'up';
@@ -496,6 +512,13 @@ export class EmbeddedProcessManager implements ProcessManager {
   async #reapPreviousChildren(): Promise<OrphanReport[]> {
     const { stateFile } = this.#options;
     if (stateFile === undefined) return [];
+    const owner = readStateFileOwner(stateFile);
+    if (owner !== undefined && owner.pid !== process.pid && isSameProcessAlive(owner)) {
+      // Its supervisor still runs: those children are not orphans, and the file is not ours to rewrite.
+      this.#stateFileOwner = owner.pid;
+      this.#logger?.error({ stateFile, supervisorPid: owner.pid }, 'the state file belongs to a running supervisor');
+      return [];
+    }
     try {
       const reports = await reapOrphans(readStateFile(stateFile), this.#options.orphanStopTimeoutMs);
       for (const report of reports) {
@@ -522,7 +545,7 @@ export class EmbeddedProcessManager implements ProcessManager {
 
   #writeStateFile(): void {
     const { stateFile } = this.#options;
-    if (stateFile === undefined) return;
+    if (stateFile === undefined || this.#stateFileOwner !== undefined) return;
     try {
       writeStateFile(stateFile, [...this.#records.values()]);
     } catch (error) {
