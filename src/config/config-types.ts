@@ -83,6 +83,8 @@ export interface AdminConfig {
   token?: string;
   tokenEnv: string;
   tokenFile?: string;
+  /** Set (true) when the config allows a non-loopback `host`. */
+  allowRemote?: boolean;
 }
 
 export interface SupervisorConfig {

@@ -18,6 +18,7 @@ import { WorkerStartFailedError } from '../errors.js';
 import type { WorkerLifecycleManager } from '../lifecycle/worker-lifecycle-manager.js';
 import type { Redactor } from '../log/redact.js';
 import { SupervisorMetrics } from '../metrics/supervisor-metrics.js';
+import { isLoopbackHost } from '../net/loopback.js';
 import { EmbeddedProcessManager } from '../process/embedded/embedded-process-manager.js';
 import type { ProcessManager } from '../process/process-manager.js';
 import { JobActivityStream } from '../transport/job-activity.js';
@@ -258,6 +259,12 @@ export class Daemon {
         });
       }
       this.#admin = admin;
+      if (config.admin.socketPath === undefined && !isLoopbackHost(config.admin.host)) {
+        logger.warn(
+          { host: config.admin.host },
+          'the admin endpoint listens on a non-loopback address (admin.allowRemote): it is reachable from the network, in clear text; put TLS in front and keep the token long',
+        );
+      }
       // First in the cleanup list: stop taking commands before anything else goes.
       this.#cleanups.unshift({ name: 'close admin endpoint', run: () => admin.close() });
       const address = admin.address;

@@ -413,3 +413,36 @@ scriptTypes:
     expect(issuesOf('passEnv: ["A=B"]')[0]).toMatch(/^passEnv\[0\]: expected an environment variable name/);
   });
 });
+
+describe('bounded input (issue 11 item 6)', () => {
+  it('finds a repeated key among thousands in one pass, naming its line', () => {
+    const keys = Array.from({ length: 5_000 }, (_, index) => `      K${index}: v`);
+    keys.push('      K42: again');
+    const yaml = ['scriptTypes:', '  python:', '    binary: hero-worker', '    env:', ...keys].join('\n');
+
+    expect(issuesOf(yaml)).toEqual([`: YAML: Map keys must be unique at line ${5_000 + 5}, column 7`]);
+  });
+
+  it('keeps allowRemote in the resolved config only when set', () => {
+    expect(parseConfig('admin: { host: 0.0.0.0, allowRemote: true }', { env: {} }).admin).toMatchObject({
+      host: '0.0.0.0',
+      allowRemote: true,
+    });
+    expect(parseConfig('', { env: {} }).admin).not.toHaveProperty('allowRemote');
+  });
+
+  it('lists at most 100 problems in the message, and keeps them all in `issues`', () => {
+    const keys = Array.from({ length: 150 }, (_, index) => `      K${index}: 1`);
+    const yaml = ['scriptTypes:', '  python:', '    binary: hero-worker', '    env:', ...keys].join('\n');
+    let error: ConfigError | undefined;
+    try {
+      parseConfig(yaml, { env: {} });
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+
+    expect(error?.issues).toHaveLength(150);
+    expect(error?.message.split('\n')).toHaveLength(102);
+    expect(error?.message).toContain('  - … and 50 more');
+  });
+});

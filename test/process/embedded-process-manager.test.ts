@@ -83,6 +83,15 @@ describe('EmbeddedProcessManager', () => {
       expect(eventsOf(service, 'process.exited')).toEqual([]);
     });
 
+    it('says a directory given as the binary is a directory, not a missing execute bit (issue 11 item 6)', async () => {
+      const service = uniqueServiceName();
+      await manager.ensureService({ name: service, command: [workDir] });
+
+      await expect(manager.start(service)).rejects.toThrow(
+        `Cannot start \`${workDir}\` for service "${service}": EACCES (it is a directory, not a program)`,
+      );
+    });
+
     it('does not restart a service whose binary cannot be started', async () => {
       const service = uniqueServiceName();
       await manager.ensureService({ name: service, command: [join(workDir, 'missing')], restart: { mode: 'always' } });
