@@ -170,6 +170,25 @@ describe('admin endpoint binding', () => {
     expect(daemon.stderr()).toContain(`"admin":"http://127.0.0.1:${daemon.port}"`);
     expect(results.filter((result) => result === 'answered')).toEqual([]);
   });
+
+  it('listens on a non-loopback address only when the config says admin.allowRemote, and then warns (issue 11)', async () => {
+    const remote = await startDaemon({
+      redisUrl: inject('redisUrl'),
+      python: '{ binary: hero-worker, min: 0, max: 1 }',
+      adminYaml: '{ host: 0.0.0.0, allowRemote: true, port: {port}, token: "{token}" }',
+    });
+    try {
+      const warning = remote
+        .stderr()
+        .split('\n')
+        .find((line) => line.includes('the admin endpoint listens on a non-loopback address'));
+
+      expect(warning).toBeDefined();
+      expect(JSON.parse(warning as string)).toMatchObject({ level: 'warn', host: '0.0.0.0' });
+    } finally {
+      await remote.stop();
+    }
+  });
 });
 
 describe('GET /metrics', () => {
