@@ -288,6 +288,20 @@ function onTick({ view: next, sample }) {
   renderSelected();
 }
 
+/** A transition shows at once, between two ticks: a crash and its restart can take less than a second. */
+function onTransition(transition) {
+  const worker = view?.workers.find((candidate) => candidate.name === transition.worker);
+  if (worker !== undefined) {
+    worker.state = transition.to;
+    worker.statePath = transition.to;
+    worker.pid = transition.pid;
+    worker.reason = transition.reason;
+    renderFleet();
+    renderSelected();
+  }
+  if (transition.worker === selected) addTransition(transition);
+}
+
 /** After a lost stream the browser retries by itself; a refused one (new token) sends the page to the login. */
 async function recover() {
   try {
@@ -314,9 +328,7 @@ function connect() {
   on('snapshot', onSnapshot);
   on('tick', onTick);
   on('activity', addActivity);
-  on('transition', (transition) => {
-    if (transition.worker === selected) addTransition(transition);
-  });
+  on('transition', onTransition);
   stream.addEventListener('open', () => setConnection('live', 'live'));
   stream.addEventListener('error', () => {
     setConnection('reconnecting', 'reconnecting…');
