@@ -156,14 +156,19 @@ function renderSelected() {
   statechart.highlight(worker?.statePath);
 }
 
+let lastReason = null;
+
+/** A worker keeps its last failure's reason: it is shown on the transition where it changed, not on every one. */
 function addTransition(transition) {
   const body = $('transitions').tBodies[0];
   const row = element('tr');
+  const reason = transition.reason === lastReason ? '' : orDash(transition.reason);
+  lastReason = transition.reason;
   row.append(
     element('td', 'mono', clock(transition.at)),
-    element('td', '', `${transition.from ?? '∅'} → ${transition.to}`),
+    element('td', 'fromto', `${transition.from ?? '∅'} → ${transition.to}`),
     element('td', 'mono', orDash(transition.event)),
-    element('td', '', orDash(transition.reason)),
+    element('td', 'reason', reason),
   );
   body.prepend(row);
   while (body.rows.length > 40) body.deleteRow(-1);
@@ -176,6 +181,7 @@ async function loadWorker() {
   if (!response.ok || name !== selected) return;
   const detail = await response.json();
   $('transitions').tBodies[0].replaceChildren();
+  lastReason = null;
   for (const transition of detail.transitions) addTransition(transition);
   $('logs').textContent = detail.logs.join('\n') || '(no output yet)';
 }
