@@ -1,3 +1,4 @@
+/// <reference lib="dom" /> -- the functions given to page.evaluate run in the browser
 /**
  * The dashboard in a real browser (issue 15): Debian's chromium against a real daemon with real hero-worker
  * processes and the test Redis. The page refuses without the token and loads with it; the table lists the
@@ -86,12 +87,12 @@ describe('the dashboard in chromium', () => {
     await page.waitForURL((url) => url.pathname === '/dashboard' && url.hash === '');
     await waitFor(
       async () => {
-        const states = await page.$$eval('tr.worker', (rows) => rows.map((row) => (row as HTMLElement).dataset.state));
+        const states = await page.$$eval('tr.worker', (rows) => rows.map((row) => row.getAttribute('data-state')));
         return states.length === 2 && states.every((state) => state === 'running');
       },
       { timeoutMs: 15_000, description: 'two running workers in the table' },
     );
-    expect(await page.$$eval('tr.worker', (rows) => rows.map((row) => (row as HTMLElement).dataset.worker))).toEqual([
+    expect(await page.$$eval('tr.worker', (rows) => rows.map((row) => row.getAttribute('data-worker')))).toEqual([
       'python_worker_0',
       'python_worker_1',
     ]);
@@ -165,7 +166,7 @@ describe('the dashboard in chromium', () => {
       () =>
         page.$$eval('.chart', (charts) =>
           charts.every(
-            (chart) => chart.querySelector('canvas') !== null && Number((chart as HTMLElement).dataset.points) >= 3,
+            (chart) => chart.querySelector('canvas') !== null && Number(chart.getAttribute('data-points')) >= 3,
           ),
         ),
       { description: 'four charts with points' },
