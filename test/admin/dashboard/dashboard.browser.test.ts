@@ -103,6 +103,12 @@ describe('the dashboard in chromium', () => {
     await waitFor(() => page.getAttribute('#statechart', 'data-current').then((value) => value === 'running'), {
       description: 'the statechart to light up running',
     });
+    // The selected worker (the first) shows its transitions and its last log lines.
+    expect(await page.textContent('#detail-name')).toBe('python_worker_0');
+    await waitFor(() => page.textContent('#logs').then((text) => text?.includes('worker ready')), {
+      description: "python_worker_0's log lines",
+    });
+    expect(await page.textContent('#transitions')).toContain('starting → running');
   });
 
   it('shows a SIGKILLed worker go to failed/restarting and back to running, row and statechart', async () => {
