@@ -146,25 +146,27 @@ export class Dashboard {
     }
 
     const { control } = this.#options;
-    const route = `${method} ${[second, third].filter((part) => part !== undefined).length}:${second ?? ''}`;
+    // /dashboard/api/<resource>[/<name>]
+    const route = `${method} ${second ?? ''}${third === undefined ? '' : '/:name'}`;
+    if (segments.length > 3) throw new DashboardHttpError(404, 'NOT_FOUND', `No dashboard route ${url.pathname}.`);
     switch (route) {
-      case 'GET 1:session':
+      case 'GET session':
         request.resume();
         this.#sendJson(response, 200, { csrf: this.#sessions.csrfFor(session) });
         return;
-      case 'GET 1:stream':
+      case 'GET stream':
         request.resume();
         this.#hub.open(response, { event: 'snapshot', data: await this.#snapshot() });
         return;
-      case 'GET 2:workers': {
+      case 'GET workers/:name': {
         request.resume();
         const worker = workerNameOf(third);
         const logs = await collect(control.logs(worker, { follow: false, tail: LOG_TAIL }), LOG_TAIL);
         this.#sendJson(response, 200, { worker, transitions: this.#activity.transitionsOf(worker), logs });
         return;
       }
-      case 'POST 2:restart':
-      case 'POST 2:stop': {
+      case 'POST restart/:name':
+      case 'POST stop/:name': {
         await this.#checkAction(request, session);
         const worker = workerNameOf(third);
         await (second === 'restart' ? control.restart(worker) : control.stop(worker));
@@ -172,7 +174,7 @@ export class Dashboard {
         this.#sendJson(response, 200, { ok: true, worker });
         return;
       }
-      case 'POST 1:scale': {
+      case 'POST scale': {
         const body = parseJsonObject(await this.#checkAction(request, session));
         const { type, n } = scaleRequestOf(body);
         await control.scale(type, n);
