@@ -12,7 +12,6 @@ import type { Logger } from 'pino';
 import type { InspectionEvent, Observer } from 'xstate';
 import { type AdminAddress, AdminServer } from '../admin/admin-server.js';
 import { Dashboard } from '../admin/dashboard/dashboard.js';
-import { backendEventSourceOf } from '../admin/dashboard/dashboard-activity.js';
 import type { StatusReport } from '../admin/status-report.js';
 import { endpointOf } from '../cli/admin-endpoint.js';
 import type { SupervisorConfig } from '../config/config-types.js';
@@ -232,14 +231,13 @@ export class Daemon {
         this.#cleanups.unshift({ name: 'remove generated token file', run: () => rm(writtenTo, { force: true }) });
       }
       redactor.add([token]);
-      const backend = backendEventSourceOf(this.#processManager);
       const dashboard = new Dashboard({
         control,
         events: lifecycle,
+        processManager: this.#processManager,
         token,
         logger,
         redactor,
-        ...(backend && { backend }),
       });
       this.#cleanups.unshift({ name: 'close dashboard', run: () => dashboard.close() });
       const admin = new AdminServer({

@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { Redactor } from '../../log/redact.js';
 import type { AdminControl } from '../admin-server.js';
-import { type BackendEventSource, DashboardActivity, type LifecycleEventSource } from './dashboard-activity.js';
+import { backendEventSourceOf, DashboardActivity, type LifecycleEventSource } from './dashboard-activity.js';
 import { DashboardAssets } from './dashboard-assets.js';
 import { DashboardHistory, SAMPLE_INTERVAL_MS } from './dashboard-history.js';
 import {
@@ -32,8 +32,8 @@ export interface DashboardOptions {
   control: AdminControl;
   /** The lifecycle manager (its `on`). */
   events: LifecycleEventSource;
-  /** The process manager, when it reports a lost backend (Zinit). */
-  backend?: BackendEventSource;
+  /** The process manager: one that reports a lost backend (Zinit's `subscribeBackend`) has it listed. */
+  processManager?: object;
   token: string;
   logger: Logger;
   redactor?: Redactor;
@@ -60,7 +60,8 @@ export class Dashboard {
     this.#redactor.add([options.token]);
     this.#sessions = new DashboardSessions({ token: options.token });
     this.#hub = new EventStreamHub((text) => this.#redactor.redact(text));
-    this.#activity = new DashboardActivity(options.events, options.backend);
+    const backend = options.processManager && backendEventSourceOf(options.processManager);
+    this.#activity = new DashboardActivity(options.events, backend);
     this.#activity.subscribe((change) => {
       if (change.activity !== undefined) this.#hub.send('activity', change.activity);
       if (change.transition !== undefined) this.#hub.send('transition', change.transition);
