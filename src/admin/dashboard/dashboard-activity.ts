@@ -18,7 +18,15 @@ export interface BackendEventSource {
   ): () => void;
 }
 
-export type ActivityKind = 'restart' | 'gave-up' | 'scale' | 'phase' | 'backend-lost' | 'backend-restored';
+export type ActivityKind =
+  | 'restart'
+  | 'gave-up'
+  | 'scale'
+  | 'phase'
+  | 'backend-lost'
+  | 'backend-restored'
+  | 'redis-lost'
+  | 'redis-restored';
 
 export interface ActivityEntry {
   at: number;
@@ -56,6 +64,7 @@ export class DashboardActivity {
   readonly #unsubscribe: (() => void)[] = [];
   readonly #listeners = new Set<ActivityListener>();
   #restartsSinceTake = 0;
+  #redisReachable: boolean | undefined;
 
   constructor(events: LifecycleEventSource, backend?: BackendEventSource) {
     this.#unsubscribe.push(
@@ -126,6 +135,24 @@ export class DashboardActivity {
         }),
       );
     }
+  }
+
+  /**
+   * Whether the latest sample could read the queues from Redis: a change is listed (`Redis unreachable`, `Redis
+   * reachable again`), the first sample only sets the baseline.
+   */
+  noteRedis(reachable: boolean, at: number): void {
+    const before = this.#redisReachable;
+    this.#redisReachable = reachable;
+    if (before === undefined || before === reachable) return;
+    this.#add({
+      at,
+      kind: reachable ? 'redis-restored' : 'redis-lost',
+      scriptType: null,
+      worker: null,
+      text: reachable ? 'Redis reachable again' : 'Redis unreachable: queue counts unknown',
+      reason: null,
+    });
   }
 
   /** Called with every new entry (the event stream forwards them). */

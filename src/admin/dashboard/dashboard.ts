@@ -243,6 +243,11 @@ export class Dashboard {
     try {
       const status = await this.#options.control.status();
       const sample = this.#history.record(status, this.#activity.takeRestarts());
+      if (status.scriptTypes.length > 0)
+        this.#activity.noteRedis(
+          status.scriptTypes.some((type) => type.queue !== null),
+          sample.at,
+        );
       this.#latest = dashboardView(status, this.#history.finishedWithin());
       this.#hub.send('tick', { view: this.#latest, sample });
     } catch (error) {

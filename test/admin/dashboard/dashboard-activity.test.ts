@@ -74,4 +74,17 @@ describe('DashboardActivity', () => {
     events.emit('worker:restarted', { worker: 'x', scriptType: 'python', restarts: 1, reason: null, at: 8 });
     expect(activity.recent()).toHaveLength(2);
   });
+
+  it('lists Redis becoming unreachable and reachable again, once per change', () => {
+    const activity = new DashboardActivity(new LifecycleEvents());
+    activity.noteRedis(true, 1);
+    activity.noteRedis(true, 2);
+    activity.noteRedis(false, 3);
+    activity.noteRedis(false, 4);
+    activity.noteRedis(true, 5);
+    expect(activity.recent().map((entry) => [entry.kind, entry.at])).toEqual([
+      ['redis-lost', 3],
+      ['redis-restored', 5],
+    ]);
+  });
 });
