@@ -349,7 +349,8 @@ async function start() {
     return;
   }
   csrf = (await response.json()).csrf;
-  await statechart.load('/dashboard/assets/worker.svg');
+  // Without its diagram the dashboard still shows everything else.
+  await statechart.load('/dashboard/assets/worker.svg').catch((error) => notice(error.message, true));
   connect();
   setInterval(() => loadWorker().catch(() => {}), LOG_REFRESH_MS);
 }
