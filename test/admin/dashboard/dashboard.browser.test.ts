@@ -147,6 +147,9 @@ describe('the dashboard in chromium', () => {
       description: 'the restart counted in the row',
     });
     expect(await page.textContent('#transitions')).toContain('running → failed');
+    // Each transition names the machine event behind it (whatever the machine calls it).
+    const failedRow = page.locator('#transitions tr', { hasText: 'running → failed' }).first();
+    expect((await failedRow.locator('td').nth(2).textContent())?.trim()).toMatch(/^[\w.]+$/);
     expect(await page.textContent('#activity')).toContain(`${worker} restarted`);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-after-sigkill.png`, fullPage: true });
   });
