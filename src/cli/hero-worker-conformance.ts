@@ -9,8 +9,8 @@ import {
   ConformanceUsageError,
   parseConformanceArgs,
 } from '../conformance/parse-conformance-args.js';
-import { PrivateRedisUnavailableError } from '../conformance/private-redis.js';
 import { runConformance } from '../conformance/run-conformance.js';
+import { RedisServerUnavailableError } from '../net/redis-server.js';
 
 const EXIT_USAGE = 2;
 
@@ -31,7 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const report = await runConformance(options, (line) => process.stdout.write(`${line}\n`));
     return report.ok ? 0 : 1;
   } catch (error) {
-    if (!(error instanceof PrivateRedisUnavailableError)) throw error;
+    if (!(error instanceof RedisServerUnavailableError)) throw error;
     process.stderr.write(`hero-worker-conformance: ${error.message}\n`);
     return EXIT_USAGE;
   }

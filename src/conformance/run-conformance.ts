@@ -2,11 +2,11 @@
  * Runs every check of the conformance kit against one worker command, on a private Redis, and reports one line per
  * check as it goes. The result says whether the worker conforms to src/transport/PROTOCOL.md.
  */
+import { startRedisServer } from '../net/redis-server.js';
 import { PROTOCOL_VERSION } from '../transport/protocol-schemas.js';
 import { CHECKS, type CheckResult } from './checks.js';
 import type { ConformanceOptions } from './conformance-options.js';
 import { KitContext } from './kit-context.js';
-import { startPrivateRedis } from './private-redis.js';
 
 export interface CheckReport extends CheckResult {
   name: string;
@@ -26,7 +26,7 @@ export async function runConformance(
   options: ConformanceOptions,
   onLine: (line: string) => void = () => {},
 ): Promise<ConformanceReport> {
-  const redis = await startPrivateRedis(options.redisServer);
+  const redis = await startRedisServer({ binary: options.redisServer, alternative: 'or pass --redis-server <path>' });
   const kit = new KitContext(options, redis.url);
   const checks: CheckReport[] = [];
   onLine(

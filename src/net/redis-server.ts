@@ -1,6 +1,7 @@
 /**
- * The conformance kit's own Redis: a redis-server from PATH on a free loopback port, persistence off, stopped at the
- * end. Never a shared one: the kit floods queues and kills workers, and must not touch anybody's jobs.
+ * A private Redis: a redis-server from PATH on a free loopback port, persistence off, stopped at the end. The
+ * conformance kit runs one (it floods queues and kills workers, and must not touch anybody's jobs), and so does the
+ * bench when no REDIS_URL is given. (The tests have their own, which can also restart on the same port.)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,17 +12,27 @@ const START_TIMEOUT_MS = 10_000;
 /** Poll step while waiting for the port to accept connections. */
 const PROBE_INTERVAL_MS = 20;
 
-export class PrivateRedisUnavailableError extends Error {
-  override name = 'PrivateRedisUnavailableError';
+export class RedisServerUnavailableError extends Error {
+  override name = 'RedisServerUnavailableError';
 }
 
-export interface PrivateRedis {
+export interface RedisServer {
   url: string;
   port: number;
   stop(): Promise<void>;
 }
 
-export async function startPrivateRedis(redisServer = 'redis-server'): Promise<PrivateRedis> {
+export interface StartRedisServerOptions {
+  /** @defaultValue 'redis-server' (from PATH) */
+  binary?: string;
+  /** Said after the install hint when the binary cannot be started (`or set REDIS_URL=…`). */
+  alternative?: string;
+}
+
+export async function startRedisServer({
+  binary: redisServer = 'redis-server',
+  alternative,
+}: StartRedisServerOptions = {}): Promise<RedisServer> {
   const port = await findFreePort();
   const child: ChildProcess = spawn(
     redisServer,
@@ -31,9 +42,9 @@ export async function startPrivateRedis(redisServer = 'redis-server'): Promise<P
   const spawnFailed = new Promise<never>((_, reject) =>
     child.once('error', (error) =>
       reject(
-        new PrivateRedisUnavailableError(
-          `The conformance kit runs its own Redis and could not start \`${redisServer}\` (${error.message}). ` +
-            'Install it (Debian/Ubuntu: `apt-get install redis-server`) or pass --redis-server <path>.',
+        new RedisServerUnavailableError(
+          `Could not start \`${redisServer}\` for a private Redis (${error.message}). Install it ` +
+            `(Debian/Ubuntu: \`apt-get install redis-server\`)${alternative === undefined ? '' : `, ${alternative}`}.`,
         ),
       ),
     ),
@@ -43,12 +54,12 @@ export async function startPrivateRedis(redisServer = 'redis-server'): Promise<P
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (child.exitCode !== null)
-        throw new PrivateRedisUnavailableError(`redis-server exited with code ${child.exitCode} on port ${port}.`);
+        throw new RedisServerUnavailableError(`redis-server exited with code ${child.exitCode} on port ${port}.`);
       if (await canConnect(port)) return;
       await sleep(PROBE_INTERVAL_MS);
     }
     child.kill('SIGKILL');
-    throw new PrivateRedisUnavailableError(
+    throw new RedisServerUnavailableError(
       `redis-server did not accept connections on port ${port} within ${START_TIMEOUT_MS} ms.`,
     );
   })();
