@@ -117,5 +117,9 @@ describe('hero-worker-conformance', () => {
     expect(unknown.stderr).toContain('Expected --ping-bound to be a positive number of milliseconds, got `soon`.');
     expect(missing).toMatchObject({ code: 2 });
     expect(missing.stderr).toContain('Missing the worker command');
+
+    const noRedis = await runKit(['--redis-server', '/nonexistent/redis-server', '--', 'worker']);
+    expect(noRedis.code).toBe(2);
+    expect(noRedis.stderr).toContain('Could not start `/nonexistent/redis-server` for a private Redis');
   });
 });
