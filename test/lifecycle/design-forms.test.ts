@@ -12,6 +12,7 @@ import { PingClient } from '../../src/transport/ping-client.js';
 import { createLifecycleHarness, HERO_WORKER } from './lifecycle-harness.js';
 
 const CHECKS_FILE_EXISTS = fileURLToPath(new URL('../fixtures/workers/checks-file-exists.js', import.meta.url));
+const SPEC_WORKER = fileURLToPath(new URL('../fixtures/workers/spec-worker.mjs', import.meta.url));
 
 describe('the design forms of a worker config', () => {
   let harness: ReturnType<typeof createLifecycleHarness> | undefined;
@@ -87,5 +88,33 @@ describe('the design forms of a worker config', () => {
 
     expect(outcome).toMatchObject({ type: 'ok', reply: { workerId: 'python_worker_0' } });
     expect(harness.manager.getWorkerStatus('python_worker_0').state).toBe('running');
+  });
+
+  it('supervises a foreign worker that answers pings without version: invalid-reply, and a warn naming the field', async () => {
+    harness = createLifecycleHarness({
+      redisUrl: inject('redisUrl'),
+      configure: (builder) =>
+        builder.addWorker(
+          new WorkerConfig('python_worker_0', process.execPath, 'python')
+            .withArgs([SPEC_WORKER, '--worker-id', '{workerId}', '--redis-url', '{redisUrl}', '--prefix', '{prefix}'])
+            .withEnv({ SPEC_WORKER_BREAK: 'no-version' })
+            .withStopTimeout(5_000),
+        ),
+    });
+    await harness.manager.startAllWorkers();
+
+    const outcome = await harness.manager.pingWorker('python_worker_0', { timeoutMs: 5_000 });
+
+    expect(outcome).toEqual({
+      type: 'invalid-reply',
+      reason: 'ping reply field `version` is missing (expected a string)',
+    });
+    expect(harness.lines).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        workerId: 'python_worker_0',
+        problem: 'ping reply field `version` is missing (expected a string)',
+      }),
+    );
   });
 });
