@@ -17,7 +17,9 @@ import { packageVersion } from '../worker/version.js';
 import { resolveEndpoint } from './admin-endpoint.js';
 import { EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes.js';
 import { DEFAULT_INSPECT_PORT, replayInspectionLog } from './inspection.js';
+import { addJobsCommand } from './jobs-command.js';
 import { formatStatus } from './status-table.js';
+import { showWorkerStatus } from './worker-status.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -191,9 +193,16 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     program
       .command('status')
       .description('show workers (state, pid, uptime, last job, restarts, CPU, memory) and queues')
+      .argument('[worker]', 'show only this worker, one field per line (as `zinit status <name>`)')
       .option('--json', 'print the status as JSON'),
-  ).action(async (options: ControlOptions & { json?: boolean }) => {
+  ).action(async (worker: string | undefined, options: ControlOptions & { json?: boolean }) => {
     const report = await (await client(options)).status();
+    if (worker !== undefined) {
+      const shown = showWorkerStatus(report, worker, options.json ?? false);
+      (shown.found ? out : err)(shown.text);
+      if (!shown.found) exitCode = EXIT.notFound;
+      return;
+    }
     out(options.json ? JSON.stringify(report, null, 2) : formatStatus(report));
   });
 
@@ -250,6 +259,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       process.off('SIGINT', stop);
     }
   });
+
+  addJobsCommand(program, { out, env: io.env, readConfig });
 
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: out, writeErr: err });
