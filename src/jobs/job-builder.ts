@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ENV_KEY_PATTERN } from '../env-key.js';
 import { InvalidJobError } from '../errors.js';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_JOB_RETRIES } from '../limits.js';
 import { Job } from './job.js';
 import { isScriptType, SCRIPT_TYPES, type ScriptType } from './script-type.js';
 
@@ -72,13 +73,13 @@ export class JobBuilder {
     return this;
   }
 
-  /** Milliseconds the worker lets the script run. @defaultValue 60_000 */
+  /** Milliseconds the worker lets the script run; at most `MAX_DURATION_MS` (about 24.8 days). @defaultValue 60_000 */
   timeout(ms: number): this {
     this.#timeoutMs = ms;
     return this;
   }
 
-  /** Further attempts after a failure. @defaultValue 0 */
+  /** Further attempts after a failure; at most `MAX_JOB_RETRIES` (1,000). @defaultValue 0 */
   retries(count: number): this {
     this.#retries = count;
     return this;
@@ -137,10 +138,12 @@ export class JobBuilder {
     if (typeof timeoutMs !== 'number' || !Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
       throw invalid('timeout', 'a positive integer of ms', timeoutMs);
     }
+    if (timeoutMs > MAX_DURATION_MS) throw invalid('timeout', `at most ${MAX_DURATION_TEXT}`, timeoutMs);
     const retries = this.#retries;
     if (typeof retries !== 'number' || !Number.isSafeInteger(retries) || retries < 0) {
       throw invalid('retries', 'a non-negative integer', retries);
     }
+    if (retries > MAX_JOB_RETRIES) throw invalid('retries', `at most ${MAX_JOB_RETRIES}`, retries);
     const env = checkEnv(this.#env);
     const callerId = this.#callerId;
     if (typeof callerId !== 'string' || callerId === '') throw invalid('callerId', 'a non-empty string', callerId);

@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PingOutcome } from '../../machines/worker.events.js';
 import { InvalidJobError, JobFailedError, JobTimeoutError, RedisUnavailableError, SupervisorError } from '../errors.js';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT } from '../limits.js';
 import { type JobActivityListener, JobActivityStream } from '../transport/job-activity.js';
 import { PingClient, type PingOptions } from '../transport/ping-client.js';
 import { createdJobKey, jobQueueName, timedOutJobKey } from '../transport/queue-names.js';
@@ -206,7 +207,8 @@ export class Supervisor {
   /** As `runJobAndAwaitResult`, resolving with the whole `JobResult` (stdout, stderr, exit code, worker, duration). */
   async runJobAndAwaitJobResult(job: Job, { timeoutMs }: RunJobOptions = {}): Promise<JobResult> {
     assertJob(job);
-    const waitMs = timeoutMs ?? job.timeoutMs * (job.retries + 1) + QUEUE_WAIT_ALLOWANCE_MS;
+    // The derived wait is capped at the timer limit (a caller's own `timeoutMs` above it is refused by #deadline).
+    const waitMs = timeoutMs ?? Math.min(MAX_DURATION_MS, job.timeoutMs * (job.retries + 1) + QUEUE_WAIT_ALLOWANCE_MS);
     const deadline = this.#deadline(waitMs);
     // Listen before enqueueing, so a fast worker's `completed` event cannot be missed.
     const events = await withinMs(
@@ -467,6 +469,12 @@ export class Supervisor {
     if (!Number.isSafeInteger(ms) || ms <= 0) {
       throw new InvalidJobError('timeoutMs', `Expected \`timeoutMs\` to be a positive integer of ms, got \`${ms}\`.`);
     }
+    if (ms > MAX_DURATION_MS) {
+      throw new InvalidJobError(
+        'timeoutMs',
+        `Expected \`timeoutMs\` to be at most ${MAX_DURATION_TEXT}, got \`${ms}\`.`,
+      );
+    }
     return performance.now() + ms;
   }
 
@@ -529,6 +537,7 @@ export class Supervisor {
    * Redis itself is unreachable (not the worker's fault). Never rejects.
    */
   pingWorker(workerId: string, options: PingOptions = {}): Promise<PingOutcome> {
+    if (options.timeoutMs !== undefined) this.#deadline(options.timeoutMs);
     return this.#pings.ping(workerId, options);
   }
 
