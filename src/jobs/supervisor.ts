@@ -12,11 +12,18 @@ import { type Job as BullJob, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PingOutcome } from '../../machines/worker.events.js';
-import { InvalidJobError, JobFailedError, JobTimeoutError, RedisUnavailableError, SupervisorError } from '../errors.js';
+import {
+  InvalidJobError,
+  JobFailedError,
+  JobIdInUseError,
+  JobTimeoutError,
+  RedisUnavailableError,
+  SupervisorError,
+} from '../errors.js';
 import { MAX_DURATION_MS, MAX_DURATION_TEXT } from '../limits.js';
 import { type JobActivityListener, JobActivityStream } from '../transport/job-activity.js';
 import { PingClient, type PingOptions } from '../transport/ping-client.js';
-import { createdJobKey, jobQueueName, timedOutJobKey } from '../transport/queue-names.js';
+import { claimedJobKey, createdJobKey, jobQueueName, timedOutJobKey } from '../transport/queue-names.js';
 import {
   createRedisConnection,
   type RedisConnectionInfo,
@@ -37,6 +44,7 @@ import {
 import { withinMs } from '../within-ms.js';
 import { Job } from './job.js';
 import { JobBuilder } from './job-builder.js';
+import { adoptClaimToken, claimJobId, claimToken, releaseJobId } from './job-id-claim.js';
 import { type JobStatus, toJobStatus } from './job-status.js';
 import { isScriptType, SCRIPT_TYPES, type ScriptType } from './script-type.js';
 
@@ -89,6 +97,8 @@ export interface ReadJobOptions {
 /** What `createJob` stores: the wire data plus the retries, which otherwise travel as BullMQ `attempts`. */
 interface StoredJob extends JobData {
   retries: number;
+  /** The token its id was claimed with (job-id-claim.ts), so that `startJob(id)` is the same job. */
+  claim?: string;
 }
 
 export class Supervisor {
@@ -155,7 +165,8 @@ export class Supervisor {
   async createJob(job: Job, { timeoutMs }: SendJobOptions = {}): Promise<string> {
     assertJob(job);
     const deadline = this.#deadline(timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
-    const stored: StoredJob = { ...job.toData(), retries: job.retries };
+    await this.#claim(job, deadline);
+    const stored: StoredJob = { ...job.toData(), retries: job.retries, claim: claimToken(job) };
     const key = createdJobKey(this.prefix, job.id);
     const outcome = await callWithinDeadline(this.#commands, deadline, () =>
       this.#commands.set(key, JSON.stringify(stored), 'EX', JOB_RETENTION.age),
@@ -348,6 +359,8 @@ export class Supervisor {
     if (state === 'active') return { type: 'active' };
     // Waiting (or delayed for a retry): take it off the queue so no worker starts it after its caller left.
     const removed = await queue.remove(job.id).catch(() => 0);
+    // Removed before it ran: its id is free again for a new job.
+    if (removed === 1) await releaseJobId(this.#commands, claimedJobKey(this.prefix, job.id), claimToken(job));
     return { type: 'gave-up', state, removed: removed === 1 };
   }
 
@@ -436,14 +449,65 @@ export class Supervisor {
     }
     const stored = JSON.parse(text) as StoredJob;
     if (!isScriptType(stored.scriptType)) throw new InvalidJobError('scriptType', `Stored job ${jobId} is corrupt.`);
-    return new Job({ ...stored, scriptType: stored.scriptType });
+    const job = new Job({ ...stored, scriptType: stored.scriptType });
+    if (stored.claim !== undefined) adoptClaimToken(job, stored.claim);
+    return job;
   }
 
   /**
-   * Adds the job to its queue before `deadline`, retrying after a lost connection: safe, because the job id is its
-   * BullMQ key and a duplicate id is ignored. Throws `RedisUnavailableError` (`no` or `maybe`) at the deadline.
+   * Claims the job's id for this job (job-id-claim.ts): throws `JobIdInUseError` (with the holder's state) when
+   * another job has it, `RedisUnavailableError` (`no`: nothing was enqueued) when Redis does not answer in time.
+   */
+  async #claim(job: Job, deadline: number): Promise<void> {
+    const keys = {
+      claim: claimedJobKey(this.prefix, job.id),
+      // BullMQ keeps a job in the hash `<prefix>:<queue>:<id>`; ids are unique across script types here.
+      existing: [
+        ...SCRIPT_TYPES.map((type) => `${this.prefix}:${jobQueueName(type)}:${job.id}`),
+        createdJobKey(this.prefix, job.id),
+      ],
+    };
+    const outcome = await callWithinDeadline(this.#commands, deadline, () =>
+      claimJobId(this.#commands, keys, claimToken(job), JOB_RETENTION.age),
+    );
+    if (outcome.type === 'unreachable') {
+      throw this.#unreachable(
+        outcome,
+        job.id,
+        'no',
+        (redis) =>
+          `${redis}: job ${job.id} (${job.scriptType}) was NOT enqueued` +
+          (outcome.sent ? ', but its id may be claimed for it: send the same Job again' : ': send it again') +
+          ' once Redis is back.',
+      );
+    }
+    if (outcome.value === 'claimed' || outcome.value === 'mine') return;
+    const state = await this.#holderState(job.id, deadline);
+    throw new JobIdInUseError(
+      job.id,
+      state,
+      `Job id \`${job.id}\` is in use by another job (${state}): a job id names one job, kept one day after it ` +
+        `finishes. Send this job with another id (or none: a uuid), or read the other job with getJobStatus('${job.id}').`,
+    );
+  }
+
+  /** The state of the job holding an id: its BullMQ state, `created`, or `claimed` (its sender is enqueueing it). */
+  async #holderState(jobId: string, deadline: number): Promise<string> {
+    const outcome = await callWithinDeadline(this.#commands, Math.max(deadline, this.#deadline(1_000)), async () => {
+      const found = await this.#findJob(jobId);
+      if (found) return found.state;
+      return (await this.#commands.exists(createdJobKey(this.prefix, jobId))) === 1 ? 'created' : 'claimed';
+    });
+    return outcome.type === 'ok' ? outcome.value : 'unknown';
+  }
+
+  /**
+   * Claims the job's id, then adds the job to its queue before `deadline`, retrying after a lost connection: safe,
+   * because the claim recognises the same Job and BullMQ ignores a duplicate id. Throws `JobIdInUseError` when
+   * another job has the id, `RedisUnavailableError` (`no` or `maybe`) at the deadline.
    */
   async #enqueue(job: Job, deadline: number): Promise<BullJob> {
+    await this.#claim(job, deadline);
     const queue = this.#queueFor(job.scriptType);
     const outcome = await callWithinDeadline(this.#commands, deadline, () =>
       queue.add(SCRIPT_JOB_NAME, job.toData(), {
@@ -459,8 +523,8 @@ export class Supervisor {
       outcome.sent
         ? `${redis} stopped answering while job ${job.id} (${job.scriptType}) was being enqueued: it may be on queue ` +
           `${jobQueueName(job.scriptType)} and then runs once Redis is back. Check getJobStatus('${job.id}') before ` +
-          'sending it again (sending the same Job again is safe: its id is its key).'
-        : `${redis}: job ${job.id} (${job.scriptType}) was NOT enqueued. Send it again once Redis is back.`,
+          'sending it again (sending the same Job again is safe: the claim on its id recognises it).'
+        : `$redis: job $job.id($job.scriptType) was NOT enqueued. Send it again once Redis is back.`,
     );
   }
 
