@@ -108,8 +108,11 @@ export class Supervisor {
   readonly #connection: Redis;
   /** Job queues and keys: refuses commands while Redis is away instead of queueing them (see the file header). */
   readonly #commands: Redis;
-  /** Aborted by `close()`: callers still waiting for a result are told. */
-  readonly #closed = new AbortController();
+  /**
+   * Told by `close()`: callers still waiting for a result. A Set, not listeners on one AbortSignal: an EventTarget
+   * warns (MaxListenersExceededWarning) past 10 listeners, and every waiting caller is one.
+   */
+  readonly #closeWaiters = new Set<() => void>();
   readonly #logger: Logger | undefined;
   readonly #queues = new Map<ScriptType, Queue>();
   readonly #events = new Map<ScriptType, Promise<QueueEvents>>();
@@ -275,11 +278,12 @@ export class Supervisor {
       const onClosed = () => resolve({ type: 'closed' });
       emitter.on(`completed:${jobId}`, onCompleted);
       emitter.on(`failed:${jobId}`, onFailed);
-      this.#closed.signal.addEventListener('abort', onClosed, { once: true });
+      if (this.#closing) onClosed();
+      else this.#closeWaiters.add(onClosed);
       cancel = () => {
         emitter.off(`completed:${jobId}`, onCompleted);
         emitter.off(`failed:${jobId}`, onFailed);
-        this.#closed.signal.removeEventListener('abort', onClosed);
+        this.#closeWaiters.delete(onClosed);
       };
     });
     return { promise, cancel };
@@ -618,7 +622,8 @@ export class Supervisor {
   /** Idempotent: closes queue events, queues, subscriptions, then the connections; logs each failure and goes on. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      this.#closed.abort();
+      for (const onClosed of this.#closeWaiters) onClosed();
+      this.#closeWaiters.clear();
       const steps: [string, () => Promise<unknown>][] = [
         ['ping client', () => this.#pings.close()],
         ['job activity', () => this.#activity.close()],

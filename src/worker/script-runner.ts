@@ -156,6 +156,23 @@ function missingInterpreter(command: string, shown: string, code: 'ENOENT' | 'EA
   return new ScriptError(message, { retryable: false, stderr: '' }, { cause: new Error(`${code}: ${shown}`) });
 }
 
+/** The interpreter is missing on the PATH the job's env sets: name both, and where the worker's own PATH finds it. */
+async function hiddenByJobPath(
+  command: string,
+  shown: string,
+  jobPath: string,
+  workerPath: string | undefined,
+): Promise<ScriptError> {
+  const onWorkerPath = await resolveExecutable(command, workerPath ?? '');
+  const found = onWorkerPath?.type === 'found' ? ` (the worker's own PATH finds it at ${onWorkerPath.path})` : '';
+  return new ScriptError(
+    `Interpreter \`${command}\` not found on the job's PATH \`${jobPath}\`: the job's env sets PATH, which hides ` +
+      `the interpreter${found}. Leave PATH out of the job's env, or include the interpreter's directory in it.`,
+    { retryable: false, stderr: '' },
+    { cause: new Error(`ENOENT: ${shown}`) },
+  );
+}
+
 /** An `execute` function for `createWorker` that runs each job's script with `interpreter`. */
 export function createScriptRunner(options: ScriptRunnerOptions): Execute {
   const [command, ...args] = options.interpreter;
@@ -173,7 +190,12 @@ export function createScriptRunner(options: ScriptRunnerOptions): Execute {
     // Resolved before spawning, on the PATH the script gets (as spawn would): under setpriv a missing interpreter
     // would only show as setpriv's exit 127, and the job must fail with a message naming the interpreter.
     const [interpreter, wrapper] = await Promise.all([interpreters.resolve(path), parentDeathWrapper()]);
-    if (interpreter.type === 'missing') throw missingInterpreter(command, shown, interpreter.code);
+    if (interpreter.type === 'missing') {
+      // A job's own PATH that hides the interpreter is the job's mistake, not the worker's: say so.
+      if (job.env?.PATH !== undefined && !command.includes('/'))
+        throw await hiddenByJobPath(command, shown, job.env.PATH, baseEnv.PATH);
+      throw missingInterpreter(command, shown, interpreter.code);
+    }
     if (wrapper.type === 'unavailable') warnOnceWithoutParentDeathSignal(logger, wrapper.reason);
     signal.throwIfAborted();
     const run = (file: string) =>
