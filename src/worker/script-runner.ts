@@ -9,8 +9,10 @@ import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
 import { ScriptError } from '../errors.js';
 import type { Execute } from './execute.js';
+import { describeProcesses, listProcesses, processesWithEnv } from './leftover-processes.js';
 import { parentDeathWrapper, wrapWithParentDeathSignal } from './parent-death-signal.js';
 import { type ResolvedExecutable, resolveExecutable } from './resolve-executable.js';
+import { acquireScriptCgroup } from './script-cgroup.js';
 import { killGroup, trackScriptGroup } from './script-groups.js';
 
 /** Interpreters built in, by script type; others need `--interpreter`. */
@@ -31,6 +33,11 @@ export interface ScriptRunnerOptions {
   maxOutputBytes?: number;
   /** Base environment (job env is merged over it). @defaultValue process.env without REDIS_URL and HERO_REDIS_* */
   baseEnv?: NodeJS.ProcessEnv;
+  /**
+   * Run each script in a cgroup v2 of its own where the worker can (root, a writable cgroup2 mount), so that what it
+   * leaves running is killed even outside its process group (script-cgroup.ts). @defaultValue true
+   */
+  cgroups?: boolean;
 }
 
 /** A tiny shell-words splitter for `--interpreter`: spaces separate, '…' and "…" group, \ escapes. No expansion. */
@@ -206,6 +213,8 @@ export function createScriptRunner(options: ScriptRunnerOptions): Execute {
         command,
         script: job.script,
         signal,
+        logger,
+        cgroups: options.cgroups ?? true,
       });
     try {
       return await run(interpreter.path);
@@ -231,14 +240,23 @@ interface RunChildOptions {
   command: string;
   script: string;
   signal: AbortSignal;
+  logger: Logger | undefined;
+  /** Put the script in a cgroup of its own where possible (script-cgroup.ts). */
+  cgroups: boolean;
 }
 
 function runChild(
   spawned: { file: string; args: string[] },
-  { env, limit, shown, command, script, signal }: RunChildOptions,
+  { env: baseEnv, limit, shown, command, script, signal, logger, cgroups }: RunChildOptions,
 ): ReturnType<Execute> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    // Everything the script starts stays in its cgroup, even a daemon that leaves its process group. Without one, a
+    // marker in its environment (inherited by its descendants) lets the worker name what it left running.
+    const cgroup = cgroups ? acquireScriptCgroup() : undefined;
+    const marker = cgroup ? undefined : `${SCRIPT_MARKER_ENV}=${process.pid}-${++scriptCount}`;
+    const env =
+      marker === undefined ? baseEnv : { ...baseEnv, [SCRIPT_MARKER_ENV]: marker.slice(SCRIPT_MARKER_ENV.length + 1) };
     const child = spawn(spawned.file, spawned.args, {
       // Own session and process group: kill(-pid) reaches everything the interpreter starts, and a signal to the
       // worker's group (its graceful stop) does not. Node trap: setsid runs in the child between fork and exec, so a
@@ -248,6 +266,7 @@ function runChild(
       env,
     });
     const untrack = child.pid === undefined ? () => {} : trackScriptGroup(child.pid);
+    if (cgroup && child.pid !== undefined) cgroup.adopt(child.pid);
     const stdout = new OutputBuffer(limit);
     const stderr = new OutputBuffer(limit);
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -256,14 +275,20 @@ function runChild(
     child.stdin.on('error', () => {});
 
     let settled = false;
+    let drainTimer: NodeJS.Timeout | undefined;
+    /** What the worker found left running after the interpreter exited: appended to the job's stderr. */
+    let leftoverNote = '';
     const onAbort = () => {
       killGroup(child.pid);
+      cgroup?.kill();
       finish(() => reject(signal.reason));
     };
     const finish = (settle: () => void) => {
       if (settled) return;
       settled = true;
+      clearTimeout(drainTimer);
       signal.removeEventListener('abort', onAbort);
+      cgroup?.release();
       settle();
     };
     signal.addEventListener('abort', onAbort, { once: true });
@@ -281,20 +306,16 @@ function runChild(
       if (error.code === 'ENOENT' || error.code === 'EACCES') execFailures.add(failure);
       finish(() => reject(failure));
     });
-    // `exit` may come before the pipes drain: kill what the script left behind (closing the pipes), then wait for `close`.
-    child.once('exit', () => {
-      killGroup(child.pid);
-      untrack();
-    });
-    child.once('close', (code: number | null, signalName: NodeJS.Signals | null) => {
+
+    const settleExit = (code: number | null, signalName: NodeJS.Signals | null) =>
       finish(() => {
         const durationMs = Math.round(performance.now() - started);
+        const errorText = stderr.text() + leftoverNote;
         if (code === 0) {
-          resolve({ stdout: stdout.text(), stderr: stderr.text(), exitCode: 0, durationMs });
+          resolve({ stdout: stdout.text(), stderr: errorText, exitCode: 0, durationMs });
           return;
         }
         const how = code === null ? `was killed by ${signalName}` : `exited with code ${code}`;
-        const errorText = stderr.text();
         const failure = new ScriptError(`Script ${how} (${shown}).`, {
           stderr: errorText,
           exitCode: code ?? -1,
@@ -303,8 +324,46 @@ function runChild(
         if ((code === 126 || code === 127) && errorText.startsWith(SETPRIV_EXEC_FAILED)) execFailures.add(failure);
         reject(failure);
       });
+
+    // The outcome is decided when the interpreter exits. Kill what it left in its group (closing the pipes those
+    // held) and in its cgroup; then read the output until the pipes close, for at most DRAIN_AFTER_EXIT_MS: a
+    // descendant that left both (a daemon, without a cgroup) may hold them open for ever.
+    child.once('exit', (code: number | null, signalName: NodeJS.Signals | null) => {
+      killGroup(child.pid);
+      untrack();
+      const escaped = cgroup ? describeProcesses(cgroup.members()) : [];
+      if (escaped.length > 0) {
+        cgroup?.kill();
+        leftoverNote = leftoverLine(`killed (they were in the script's cgroup): ${listProcesses(escaped)}`);
+        logger?.warn({ processes: escaped, cgroup: cgroup?.path }, 'script left processes running: killed');
+      }
+      drainTimer = setTimeout(() => {
+        const holders = marker === undefined ? [] : processesWithEnv(marker);
+        if (holders.length > 0) {
+          leftoverNote += leftoverLine(
+            `still running outside its process group (not killed: the worker has no cgroup per script here): ` +
+              listProcesses(holders),
+          );
+          logger?.warn({ processes: holders }, 'script left processes running outside its process group');
+        }
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settleExit(code, signalName);
+      }, DRAIN_AFTER_EXIT_MS);
     });
+    child.once('close', (code: number | null, signalName: NodeJS.Signals | null) => settleExit(code, signalName));
 
     child.stdin.end(script);
   });
+}
+
+/** How long the output is still read after the interpreter exited, when something else keeps its pipes open. */
+export const DRAIN_AFTER_EXIT_MS = 200;
+
+/** Set in a script's environment where it has no cgroup: its descendants carry it, so the worker can find them. */
+export const SCRIPT_MARKER_ENV = 'HERO_SCRIPT_ID';
+let scriptCount = 0;
+
+function leftoverLine(text: string): string {
+  return `\n[hero-worker] the script exited and left processes behind, ${text}\n`;
 }

@@ -1,0 +1,99 @@
+/**
+ * A script's outcome is decided when it exits (issue #11 item 5). Before, a script that started a daemon in a new
+ * session (stdout inherited) and exited 0 failed after its whole timeout ("its process group was killed"), its output
+ * was lost, and the daemon kept running. Now the job completes with its output read after a short bounded drain; the
+ * daemon is killed where the worker gives each script a cgroup (root, cgroup v2) and named (pid, command) otherwise,
+ * in the job's stderr and the worker's log.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { ScriptType } from '../../src/jobs/script-type.js';
+import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
+import type { JobData } from '../../src/transport/wire-protocol.js';
+import { scriptCgroupSupport } from '../../src/worker/script-cgroup.js';
+import { createScriptRunner } from '../../src/worker/script-runner.js';
+import { isProcessAlive } from '../helpers/process-alive.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { HeroWorkerProcess } from './hero-worker-process.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => {});
+});
+
+/** Starts `sleep 305` in a new session with stdout inherited, prints its pid, exits 0. */
+const DAEMONIZING_SCRIPT = [
+  'import subprocess',
+  'p = subprocess.Popen(["sleep", "305"], start_new_session=True)',
+  'print(p.pid, flush=True)',
+].join('\n');
+
+function killLater(pid: number): void {
+  cleanups.push(() => {
+    if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+  });
+}
+
+describe('a script that leaves a daemon behind', () => {
+  it('completes when it exits, with its output; the daemon is killed (cgroup) or named', async () => {
+    const redisUrl = inject('redisUrl');
+    const prefix = `t-${randomUUID().slice(0, 8)}`;
+    const worker = new HeroWorkerProcess({ workerId: `python_${randomUUID().slice(0, 6)}`, redisUrl, prefix });
+    cleanups.push(() => worker.kill());
+    const supervisor = new SupervisorBuilder().redisUrl(redisUrl).prefix(prefix).build();
+    cleanups.push(() => supervisor.close());
+    await worker.ready();
+    // A long job timeout: the job must complete at the script's exit, not fail at its timeout.
+    const job = supervisor
+      .newJob()
+      .scriptType(ScriptType.Python)
+      .scriptContent(DAEMONIZING_SCRIPT)
+      .timeout(120_000)
+      .build();
+
+    const result = await supervisor.runJobAndAwaitJobResult(job, { timeoutMs: 30_000 });
+
+    const daemon = Number(result.stdout.trim());
+    expect(daemon).toBeGreaterThan(0);
+    killLater(daemon);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain(`pid ${daemon} (sleep 305)`);
+    expect(worker.log).toContain(`"pid":${daemon}`);
+    if (scriptCgroupSupport().type === 'available') {
+      expect(result.stderr).toContain("killed (they were in the script's cgroup)");
+      await waitFor(() => !isProcessAlive(daemon), { description: `daemon ${daemon} to be killed` });
+    } else {
+      expect(result.stderr).toContain('not killed');
+    }
+  });
+
+  it('without a cgroup, names the daemon (pid, command) and leaves it running', async () => {
+    const run = createScriptRunner({ interpreter: ['python3'], cgroups: false });
+    const job: JobData = {
+      id: 'job-1',
+      scriptType: 'python',
+      script: DAEMONIZING_SCRIPT,
+      env: {},
+      timeoutMs: 120_000,
+      callerId: 'c',
+      contextId: 'x',
+      createdAt: 0,
+    };
+
+    const output = await run(job, {
+      jobId: 'job-1',
+      workerId: 'w',
+      attempt: 1,
+      signal: new AbortController().signal,
+      logger: undefined,
+    });
+
+    const daemon = Number(output.stdout.trim());
+    killLater(daemon);
+    expect(output.exitCode).toBe(0);
+    expect(output.stderr).toContain(
+      `still running outside its process group (not killed: the worker has no cgroup per script here): pid ${daemon} (sleep 305)`,
+    );
+    expect(isProcessAlive(daemon)).toBe(true);
+  });
+});
