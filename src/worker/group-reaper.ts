@@ -20,6 +20,9 @@
  *   by its parent-death signal.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const REAPER_SHELL = '/bin/sh';
 
 /** A POSIX sh program: keeps the listed groups in one string, kills them all at end-of-file. */
 const REAPER_SCRIPT = `groups=' '
@@ -44,13 +47,22 @@ export class GroupReaper {
    * Never throws: without a reaper, scripts are still killed on every exit path the worker sees.
    */
   add(pgid: number, current: Iterable<number>): void {
-    if (this.#unavailable) return;
+    if (!this.running(current, pgid)) return;
+    this.#write(`+${pgid}\n`);
+  }
+
+  /**
+   * Whether a reaper runs (starting one if none does; a new one is handed every group in `current` but `except`).
+   * The script runner asks before each spawn: with a reaper, a script needs no parent-death signal of its own.
+   */
+  running(current: Iterable<number> = [], except?: number): boolean {
+    if (this.#unavailable) return false;
     if (!this.#child) {
       this.#child = this.#start();
-      if (!this.#child) return;
-      for (const group of current) if (group !== pgid) this.#write(`+${group}\n`);
+      if (!this.#child) return false;
+      for (const group of current) if (group !== except) this.#write(`+${group}\n`);
     }
-    this.#write(`+${pgid}\n`);
+    return true;
   }
 
   /** Unlists a group (its script ended and the worker killed what was left of it). */
@@ -64,9 +76,14 @@ export class GroupReaper {
   }
 
   #start(): ChildProcess | undefined {
+    // Checked first: a failed spawn is only reported later, and the runner decides on a parent-death signal now.
+    if (!existsSync(REAPER_SHELL)) {
+      this.#unavailable = true;
+      return undefined;
+    }
     let child: ChildProcess;
     try {
-      child = spawn('/bin/sh', ['-c', REAPER_SCRIPT, REAPER_NAME], {
+      child = spawn(REAPER_SHELL, ['-c', REAPER_SCRIPT, REAPER_NAME], {
         detached: true,
         stdio: ['pipe', 'ignore', 'ignore'],
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },

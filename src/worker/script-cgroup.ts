@@ -9,12 +9,14 @@
  * mkdir/rmdir per job costs more than the job layer's whole budget) and removed when the worker exits.
  *
  * Traps:
- * - The script is moved into its cgroup right after `spawn` returns, when its interpreter has just exec'd: a process it
- *   forks and detaches in that first instant (before the interpreter has even read its script) is not tracked.
+ * - The script is moved into its cgroup right after `spawn` returns (asynchronously, off the event loop), when its
+ *   interpreter has just exec'd: a process it forks and detaches in that first instant (before the interpreter has
+ *   even read its script) is not tracked.
  * - cgroup v2's "no internal processes" rule: a cgroup whose `cgroup.subtree_control` enables controllers cannot hold
  *   processes of its own; the worker's cgroup holds the worker, so it must enable none (checked: then unavailable).
  */
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type CgroupSupport = { type: 'available'; root: string } | { type: 'unavailable'; reason: string };
@@ -121,11 +123,11 @@ function cgroupAt(path: string): ScriptCgroup {
   return {
     path,
     adopt(pid) {
-      try {
-        writeFileSync(join(path, 'cgroup.procs'), String(pid));
-      } catch {
+      // Asynchronous: a move takes the kernel's cgroup lock (about 0.6 ms here), off the event loop. It lands long
+      // before an interpreter has started and read its script.
+      writeFile(join(path, 'cgroup.procs'), String(pid)).catch(() => {
         // The interpreter exited already (ESRCH): nothing to track.
-      }
+      });
     },
     members,
     kill() {

@@ -54,6 +54,14 @@ export function trackScriptGroup(pgid: number): () => void {
   };
 }
 
+/**
+ * True when a reaper runs for this process (started now if needed): then every script group recorded is SIGKILLed
+ * when this process dies, however it dies, and a script needs no parent-death signal of its own.
+ */
+export function scriptGroupsReaped(): boolean {
+  return reaper.running(groups);
+}
+
 /** The pid of the reaper that kills the recorded groups if this process is killed (for tests and diagnostics). */
 export function scriptGroupReaperPid(): number | undefined {
   return reaper.pid;

@@ -2,18 +2,19 @@
  * Runs one job's script with an interpreter: argv without a shell, the script on stdin, the interpreter in its own
  * process group (so a timeout or shutdown kills everything it started, and the worker's graceful stop, signalled to
  * the worker's group, does not cut a script short), stdout as the result, a non-zero exit as a failure carrying
- * stderr. The interpreter dies with its worker: it runs under `setpriv --pdeathsig KILL` where available
- * (parent-death-signal.ts), and the worker's exit hooks kill every script group left (script-groups.ts).
+ * stderr. The interpreter dies with its worker: the worker's exit hooks and, when it dies unseen, its reaper kill
+ * every script group left (script-groups.ts, group-reaper.ts); only where no reaper runs does the interpreter run
+ * under `setpriv --pdeathsig KILL` (parent-death-signal.ts), an exec per job the reaper makes unnecessary.
  */
 import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
 import { ScriptError } from '../errors.js';
 import type { Execute } from './execute.js';
 import { describeProcesses, listProcesses, processesWithEnv } from './leftover-processes.js';
-import { parentDeathWrapper, wrapWithParentDeathSignal } from './parent-death-signal.js';
+import { type ParentDeathWrapper, parentDeathWrapper, wrapWithParentDeathSignal } from './parent-death-signal.js';
 import { type ResolvedExecutable, resolveExecutable } from './resolve-executable.js';
 import { acquireScriptCgroup } from './script-cgroup.js';
-import { killGroup, trackScriptGroup } from './script-groups.js';
+import { killGroup, scriptGroupsReaped, trackScriptGroup } from './script-groups.js';
 
 /** Interpreters built in, by script type; others need `--interpreter`. */
 export const DEFAULT_INTERPRETERS: Readonly<Record<string, readonly string[]>> = {
@@ -144,6 +145,9 @@ class OutputBuffer {
   }
 }
 
+/** No wrapper needed: the reaper kills the script's group when the worker dies. */
+const REAPED: ParentDeathWrapper = { type: 'unavailable', reason: 'the reaper kills script groups' };
+
 let warnedNoParentDeathSignal = false;
 
 function warnOnceWithoutParentDeathSignal(logger: Logger | undefined, reason: string): void {
@@ -196,14 +200,19 @@ export function createScriptRunner(options: ScriptRunnerOptions): Execute {
     const path = env.PATH ?? '';
     // Resolved before spawning, on the PATH the script gets (as spawn would): under setpriv a missing interpreter
     // would only show as setpriv's exit 127, and the job must fail with a message naming the interpreter.
-    const [interpreter, wrapper] = await Promise.all([interpreters.resolve(path), parentDeathWrapper()]);
+    // With the reaper running (script-groups.ts) the script's group dies with the worker, however it dies: no extra
+    // exec of setpriv per job. setpriv is the fallback where no reaper can run.
+    const [interpreter, wrapper] = await Promise.all([
+      interpreters.resolve(path),
+      scriptGroupsReaped() ? REAPED : parentDeathWrapper(),
+    ]);
     if (interpreter.type === 'missing') {
       // A job's own PATH that hides the interpreter is the job's mistake, not the worker's: say so.
       if (job.env?.PATH !== undefined && !command.includes('/'))
         throw await hiddenByJobPath(command, shown, job.env.PATH, baseEnv.PATH);
       throw missingInterpreter(command, shown, interpreter.code);
     }
-    if (wrapper.type === 'unavailable') warnOnceWithoutParentDeathSignal(logger, wrapper.reason);
+    if (wrapper.type === 'unavailable' && wrapper !== REAPED) warnOnceWithoutParentDeathSignal(logger, wrapper.reason);
     signal.throwIfAborted();
     const run = (file: string) =>
       runChild(wrapWithParentDeathSignal(wrapper, file, args), {
