@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { JobTimeoutError } from '../../src/errors.js';
+import { JobTimeoutError, RedisUnavailableError } from '../../src/errors.js';
 import { ScriptType } from '../../src/jobs/script-type.js';
 import type { Supervisor } from '../../src/jobs/supervisor.js';
 import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
@@ -78,9 +78,13 @@ describe('concurrent runJobAndAwaitResult', () => {
           ),
         ),
       );
+      // Each ends with JobTimeoutError, or (on a loaded machine, when settling a thousand jobs at once takes longer
+      // than the 1 s read budget after the deadline) RedisUnavailableError: only the warnings are the point here.
       for (const result of results) {
         expect(result.status).toBe('rejected');
-        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(JobTimeoutError);
+        expect((result as PromiseRejectedResult).reason).toSatisfy(
+          (reason) => reason instanceof JobTimeoutError || reason instanceof RedisUnavailableError,
+        );
       }
     });
 
