@@ -116,6 +116,11 @@ export function deadlineIn(ms: number): number {
   return performance.now() + ms;
 }
 
+/** The error of a `timeoutMs` option out of range (the factory `assertDuration` of src/limits.ts takes). */
+export function invalidTimeout(field: string, message: string): InvalidJobError {
+  return new InvalidJobError(field, message);
+}
+
 export function assertJob(job: unknown): asserts job is Job {
   if (!(job instanceof Job)) {
     throw new InvalidJobError('job', 'Expected a Job built with supervisor.newJob()...build() (or new JobBuilder()).');

@@ -15,6 +15,7 @@
  */
 import type { Logger } from 'pino';
 import type { PingOutcome } from '../../machines/worker.events.js';
+import { assertDuration } from '../limits.js';
 import { type JobActivityListener, JobActivityStream } from '../transport/job-activity.js';
 import { PingClient, type PingOptions } from '../transport/ping-client.js';
 import {
@@ -25,7 +26,7 @@ import {
 import type { JobResult } from '../transport/wire-protocol.js';
 import type { Job } from './job.js';
 import { JobBuilder } from './job-builder.js';
-import { deadlineIn } from './job-errors.js';
+import { invalidTimeout } from './job-errors.js';
 import { JobProducer } from './job-producer.js';
 import { CLOSE_STEP_TIMEOUT_MS, JobQueues, settlesWithin } from './job-queues.js';
 import { JobReader } from './job-reader.js';
@@ -172,7 +173,8 @@ export class Supervisor {
    * Redis itself is unreachable (not the worker's fault). Never rejects, except for a `timeoutMs` out of range.
    */
   async pingWorker(workerId: string, options: PingOptions = {}): Promise<PingOutcome> {
-    if (options.timeoutMs !== undefined) deadlineIn(options.timeoutMs);
+    // Only the bound is checked here (a fraction of a ms is fine: callers pass what is left of their own deadline).
+    if (options.timeoutMs !== undefined) assertDuration('timeoutMs', options.timeoutMs, invalidTimeout);
     return this.#pings.ping(workerId, options);
   }
 

@@ -309,7 +309,7 @@ export class WorkerLifecycleManager {
   /** Pings one worker now, whatever its state, and returns the outcome (`ok` with its reply, `timeout`, ...). */
   async pingWorker(name: string, { timeoutMs }: { timeoutMs?: number } = {}): Promise<HealthReport['outcome']> {
     const ref = this.#workerRef(name);
-    if (timeoutMs !== undefined) assertDuration('timeoutMs', timeoutMs, configError, 1);
+    if (timeoutMs !== undefined) assertDuration('timeoutMs', timeoutMs, configError);
     return this.#transportOrThrow().ping(name, {
       timeoutMs: timeoutMs ?? snapshotOf(ref).context.settings.pingTimeoutMs,
     });
