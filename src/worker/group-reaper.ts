@@ -24,15 +24,31 @@ import { existsSync } from 'node:fs';
 
 const REAPER_SHELL = '/bin/sh';
 
-/** A POSIX sh program: keeps the listed groups in one string, kills them all at end-of-file. */
+/**
+ * A POSIX sh program: keeps the listed groups in one string, kills them all at end-of-file. A `c<dir>` line names the
+ * worker's cgroup of script cgroups (script-cgroup.ts): at end-of-file everything in them is killed too (daemons that
+ * left their group included) and the directories are removed, retried for up to a second while processes die.
+ */
 const REAPER_SCRIPT = `groups=' '
+cgroup=''
 while IFS= read -r line; do
   case $line in
     +*) groups="$groups\${line#+} " ;;
     -*) g=" \${line#-} "; case $groups in *"$g"*) groups="\${groups%%"$g"*} \${groups#*"$g"}" ;; esac ;;
+    c*) cgroup="\${line#c}" ;;
   esac
 done
 for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
+if [ -n "$cgroup" ] && [ -d "$cgroup" ]; then
+  for d in "$cgroup"/script-*; do [ -d "$d" ] && echo 1 > "$d/cgroup.kill" 2>/dev/null; done
+  i=0
+  while [ $i -lt 20 ]; do
+    for d in "$cgroup"/script-*; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+    rmdir "$cgroup" 2>/dev/null && break
+    i=$((i + 1))
+    sleep 0.05
+  done
+fi
 `;
 
 /** Shown in `ps` as the reaper's `$0`. */
@@ -41,6 +57,13 @@ const REAPER_NAME = 'hero-worker-reaper';
 export class GroupReaper {
   #child: ChildProcess | undefined;
   #unavailable = false;
+  #cgroup: string | undefined;
+
+  /** The worker's cgroup of script cgroups: killed and removed when the worker dies (told to every reaper started). */
+  reapCgroup(dir: string): void {
+    this.#cgroup = dir;
+    if (this.#child) this.#write(`c${dir}\n`);
+  }
 
   /**
    * Lists a group with the reaper, starting the reaper if needed (then `current` lists every group running now).
@@ -60,6 +83,7 @@ export class GroupReaper {
     if (!this.#child) {
       this.#child = this.#start();
       if (!this.#child) return false;
+      if (this.#cgroup !== undefined) this.#write(`c${this.#cgroup}\n`);
       for (const group of current) if (group !== except) this.#write(`+${group}\n`);
     }
     return true;

@@ -6,7 +6,8 @@
  * hold the script's output (leftover-processes.ts).
  *
  * Layout: `<the worker's own cgroup>/hero-worker-<pid>/script-<n>`. Directories are reused for later scripts (a
- * mkdir/rmdir per job costs more than the job layer's whole budget) and removed when the worker exits.
+ * mkdir/rmdir per job costs more than the job layer's whole budget) and removed when the worker exits; when it dies
+ * unseen (SIGKILL), its reaper (group-reaper.ts) kills everything in them, daemons included, and removes them.
  *
  * Traps:
  * - The script is moved into its cgroup right after `spawn` returns (asynchronously, off the event loop), when its
@@ -18,6 +19,7 @@
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { reapCgroupOnDeath } from './script-groups.js';
 
 export type CgroupSupport = { type: 'available'; root: string } | { type: 'unavailable'; reason: string };
 
@@ -67,6 +69,8 @@ function detect(): CgroupSupport {
     const root = join(mine, `hero-worker-${process.pid}`);
     mkdirSync(root, { recursive: true });
     made.push(root);
+    // A worker killed unseen (SIGKILL) runs no exit hook: its reaper kills what is in these cgroups and removes them.
+    reapCgroupOnDeath(root);
     return { type: 'available', root };
   } catch (error) {
     return { type: 'unavailable', reason: (error as Error).message };

@@ -62,6 +62,11 @@ export function scriptGroupsReaped(): boolean {
   return reaper.running(groups);
 }
 
+/** Has the reaper kill and remove the worker's script cgroups when the worker dies unseen (script-cgroup.ts). */
+export function reapCgroupOnDeath(dir: string): void {
+  reaper.reapCgroup(dir);
+}
+
 /** The pid of the reaper that kills the recorded groups if this process is killed (for tests and diagnostics). */
 export function scriptGroupReaperPid(): number | undefined {
   return reaper.pid;

@@ -6,6 +6,9 @@
  * in the job's stderr and the worker's log.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ScriptType } from '../../src/jobs/script-type.js';
 import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
@@ -64,6 +67,46 @@ describe('a script that leaves a daemon behind', () => {
       await waitFor(() => !isProcessAlive(daemon), { description: `daemon ${daemon} to be killed` });
     } else {
       expect(result.stderr).toContain('not killed');
+    }
+  });
+
+  it('dies with its SIGKILLed worker where scripts get a cgroup, and the cgroups are removed', async () => {
+    const redisUrl = inject('redisUrl');
+    const prefix = `t-${randomUUID().slice(0, 8)}`;
+    const worker = new HeroWorkerProcess({ workerId: `python_${randomUUID().slice(0, 6)}`, redisUrl, prefix });
+    cleanups.push(() => worker.kill());
+    const supervisor = new SupervisorBuilder().redisUrl(redisUrl).prefix(prefix).build();
+    cleanups.push(() => supervisor.close());
+    await worker.ready();
+    const pidFile = join(mkdtempSync(join(tmpdir(), 'hero-daemon-')), 'daemon.pid');
+    // The daemon leaves the script's process group; the script itself keeps running until the worker is killed.
+    const script = [
+      'import os, subprocess, time',
+      'p = subprocess.Popen(["sleep", "305"], start_new_session=True)',
+      `open(${JSON.stringify(`${pidFile}.tmp`)}, "w").write(str(p.pid))`,
+      `os.rename(${JSON.stringify(`${pidFile}.tmp`)}, ${JSON.stringify(pidFile)})`,
+      'time.sleep(300)',
+    ].join('\n');
+    await supervisor.startJob(
+      supervisor.newJob().scriptType(ScriptType.Python).scriptContent(script).timeout(600_000).build(),
+    );
+    const daemon = await waitFor(() => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined), {
+      description: 'the daemon to start',
+    });
+    killLater(daemon);
+    const workerPid = worker.child.pid as number;
+
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+
+    const support = scriptCgroupSupport();
+    if (support.type === 'available') {
+      await waitFor(() => !isProcessAlive(daemon), { description: `daemon ${daemon} to die with its worker` });
+      const dir = join(dirname(support.root), `hero-worker-${workerPid}`);
+      await waitFor(() => !existsSync(dir), { description: `${dir} to be removed` });
+    } else {
+      // Not tracked without a cgroup (documented): the daemon outlives the worker.
+      expect(isProcessAlive(daemon)).toBe(true);
     }
   });
 
