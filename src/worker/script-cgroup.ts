@@ -32,7 +32,7 @@ export interface ScriptCgroup {
   members(): number[];
   /** SIGKILLs every process in it. */
   kill(): void;
-  /** Gives the directory back for the next script. */
+  /** Gives the directory back for the next script (after the script's exit was handled); idempotent. */
   release(): void;
 }
 
@@ -117,6 +117,7 @@ export function acquireScriptCgroup(): ScriptCgroup | undefined {
 }
 
 function cgroupAt(path: string): ScriptCgroup {
+  let released = false;
   const members = (): number[] => {
     try {
       return readFileSync(join(path, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
@@ -149,6 +150,9 @@ function cgroupAt(path: string): ScriptCgroup {
       }
     },
     release() {
+      // Once per acquisition: a second release would hand one directory to two scripts.
+      if (released) return;
+      released = true;
       free.push(path);
     },
   };

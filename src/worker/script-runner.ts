@@ -297,7 +297,6 @@ function runChild(
       settled = true;
       clearTimeout(drainTimer);
       signal.removeEventListener('abort', onAbort);
-      cgroup?.release();
       settle();
     };
     signal.addEventListener('abort', onAbort, { once: true });
@@ -305,6 +304,7 @@ function runChild(
     // Node trap: when spawn fails (ENOENT, EACCES) `error` is emitted and `exit` never is; `close` still may be.
     child.once('error', (error: NodeJS.ErrnoException) => {
       untrack();
+      cgroup?.release();
       const reason =
         error.code === 'ENOENT'
           ? `Interpreter \`${command}\` not found (ENOENT): install it or pass --interpreter '<argv>'.`
@@ -346,6 +346,10 @@ function runChild(
         leftoverNote = leftoverLine(`killed (they were in the script's cgroup): ${listProcesses(escaped)}`);
         logger?.warn({ processes: escaped, cgroup: cgroup?.path }, 'script left processes running: killed');
       }
+      // Given back only now that its members were read: an earlier release could hand it to the next script.
+      cgroup?.release();
+      // Aborted (timeout, shutdown): settled already, and the group and cgroup were killed.
+      if (settled) return;
       drainTimer = setTimeout(() => {
         const holders = marker === undefined ? [] : processesWithEnv(marker);
         if (holders.length > 0) {

@@ -110,6 +110,34 @@ describe('a script that leaves a daemon behind', () => {
     }
   });
 
+  it('a script aborted at its timeout never takes the next script down with it (its cgroup is reused only after its exit)', async () => {
+    const run = createScriptRunner({ interpreter: ['python3'] });
+    const context = (signal: AbortSignal) => ({ jobId: 'j', workerId: 'w', attempt: 1, signal, logger: undefined });
+    const job = (script: string): JobData => ({
+      id: 'j',
+      scriptType: 'python',
+      script,
+      env: {},
+      timeoutMs: 60_000,
+      callerId: 'c',
+      contextId: 'x',
+      createdAt: 0,
+    });
+    const controller = new AbortController();
+    const first = run(job('import time\nprint("started", flush=True)\ntime.sleep(60)'), context(controller.signal));
+    first.catch(() => {});
+    // Aborted while running; the next script starts at once, before the first one's exit is handled.
+    setTimeout(() => controller.abort(new Error('timed out')), 300);
+    await expect(first).rejects.toThrow('timed out');
+
+    const second = await run(
+      job('import time\ntime.sleep(0.5)\nprint("second")'),
+      context(new AbortController().signal),
+    );
+
+    expect(second).toMatchObject({ stdout: 'second\n', exitCode: 0 });
+  });
+
   it('without a cgroup, names the daemon (pid, command) and leaves it running', async () => {
     const run = createScriptRunner({ interpreter: ['python3'], cgroups: false });
     const job: JobData = {
