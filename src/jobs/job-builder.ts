@@ -17,6 +17,13 @@ export const DEFAULT_JOB_TIMEOUT_MS = 60_000;
 
 export { ENV_KEY_PATTERN };
 
+const generatedIds = new WeakSet<Job>();
+
+/** True for a job whose id this builder generated (a random uuid, which no other job can share). */
+export function hasGeneratedId(job: Job): boolean {
+  return generatedIds.has(job);
+}
+
 /** How much of a bad value an error message shows. */
 const SHOWN_VALUE_CHARS = 40;
 
@@ -153,7 +160,19 @@ export class JobBuilder {
     if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(id)) {
       throw invalid('id', '1-128 letters, digits, `_` or `-`', id);
     }
-    return new Job({ id, scriptType, script, env, timeoutMs, retries, callerId, contextId, createdAt: Date.now() });
+    const job = new Job({
+      id,
+      scriptType,
+      script,
+      env,
+      timeoutMs,
+      retries,
+      callerId,
+      contextId,
+      createdAt: Date.now(),
+    });
+    if (this.#id === undefined) generatedIds.add(job);
+    return job;
   }
 }
 

@@ -8,6 +8,7 @@ import { callWithinDeadline } from '../transport/redis-deadline.js';
 import { JOB_RETENTION, type JobData, SCRIPT_JOB_NAME } from '../transport/wire-protocol.js';
 import { withinMs } from '../within-ms.js';
 import { Job } from './job.js';
+import { hasGeneratedId } from './job-builder.js';
 import {
   assertJob,
   corruptStoredJob,
@@ -38,11 +39,15 @@ interface StoredJob extends JobData {
   retries: number;
   /** The token its id was claimed with (job-id-claim.ts), so that `startJob(id)` is the same job. */
   claim?: string;
+  /** Its id was generated (a random uuid): no claim was made, none is needed. */
+  generatedId?: boolean;
 }
 
 export class JobProducer {
   readonly #queues: JobQueues;
   readonly #reader: JobReader;
+  /** Jobs rebuilt from storage whose id was generated: like `hasGeneratedId`, no claim. */
+  readonly #generated = new WeakSet<Job>();
 
   constructor(queues: JobQueues, reader: JobReader) {
     this.#queues = queues;
@@ -53,7 +58,12 @@ export class JobProducer {
     assertJob(job);
     const deadline = deadlineIn(timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
     await this.#claim(job, deadline);
-    const stored: StoredJob = { ...job.toData(), retries: job.retries, claim: claimToken(job) };
+    const stored: StoredJob = {
+      ...job.toData(),
+      retries: job.retries,
+      claim: claimToken(job),
+      generatedId: this.#hasGeneratedId(job),
+    };
     const key = createdJobKey(this.#queues.prefix, job.id);
     const commands = this.#queues.commands;
     const outcome = await callWithinDeadline(commands, deadline, () =>
@@ -117,6 +127,8 @@ export class JobProducer {
    * another job has it, `RedisUnavailableError` (`no`: nothing was enqueued) when Redis does not answer in time.
    */
   async #claim(job: Job, deadline: number): Promise<void> {
+    // A random uuid the builder generated cannot name another job: one round trip less per job.
+    if (this.#hasGeneratedId(job)) return;
     const prefix = this.#queues.prefix;
     const keys = {
       claim: claimedJobKey(prefix, job.id),
@@ -155,6 +167,11 @@ export class JobProducer {
     if (!isScriptType(stored.scriptType)) throw corruptStoredJob(jobId);
     const job = new Job({ ...stored, scriptType: stored.scriptType });
     if (stored.claim !== undefined) adoptClaimToken(job, stored.claim);
+    if (stored.generatedId === true) this.#generated.add(job);
     return job;
+  }
+
+  #hasGeneratedId(job: Job): boolean {
+    return hasGeneratedId(job) || this.#generated.has(job);
   }
 }

@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { JobIdInUseError } from '../../src/errors.js';
+import { JobIdInUseError, RedisUnavailableError } from '../../src/errors.js';
 import { ScriptType } from '../../src/jobs/script-type.js';
 import type { Supervisor } from '../../src/jobs/supervisor.js';
 import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
 import { jobQueueName } from '../../src/transport/queue-names.js';
 import { SCRIPT_JOB_NAME } from '../../src/transport/wire-protocol.js';
+import { RedisServerProcess } from '../helpers/redis-server.js';
 import { HeroWorkerProcess } from '../worker/hero-worker-process.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -128,6 +129,46 @@ describe('job ids in use', () => {
     await supervisor.createJob(stored);
     expect(await supervisor.startJob(stored.id)).toBe(stored.id);
     expect(await supervisor.getJobStatus(stored.id)).toBe('waiting');
+    // A generated id (a uuid: no claim needed) works the same way.
+    const generated = supervisor.newJob().scriptType(ScriptType.Python).scriptContent('print(1)').build();
+    await supervisor.createJob(generated);
+    expect(await supervisor.startJob(generated.id)).toBe(generated.id);
+    expect(await supervisor.getJobStatus(generated.id)).toBe('waiting');
+    // A chosen id equal to a generated one in use is refused.
+    expect(await rejection(supervisor.startJob(pythonJob(supervisor, generated.id, 'print(2)')))).toMatchObject({
+      jobId: generated.id,
+      state: 'waiting',
+    });
+  });
+
+  it('a chosen id sent to a frozen Redis: not enqueued, and the same Job sent again runs once', async () => {
+    const redis = await RedisServerProcess.start();
+    cleanups.push(() => redis.stop());
+    const supervisor = new SupervisorBuilder()
+      .redisUrl(redis.url)
+      .prefix(`t-${randomUUID().slice(0, 8)}`)
+      .build();
+    cleanups.push(() => supervisor.close());
+    await supervisor.startJob(pythonJob(supervisor, `warm-${randomUUID().slice(0, 6)}`, 'print(0)'), {
+      timeoutMs: 10_000,
+    });
+    const job = pythonJob(supervisor, `frozen-${randomUUID().slice(0, 6)}`, 'print(1)');
+    process.kill(redis.pid as number, 'SIGSTOP');
+    cleanups.push(async () => process.kill(redis.pid as number, 'SIGCONT'));
+
+    const error = await rejection(supervisor.startJob(job, { timeoutMs: 300 }));
+    process.kill(redis.pid as number, 'SIGCONT');
+
+    // The first command of the send claims the id: it may have landed, the job itself was not enqueued.
+    expect(error).toBeInstanceOf(RedisUnavailableError);
+    expect(error).toMatchObject({ jobId: job.id, enqueued: 'no' });
+    expect((error as Error).message).toContain('send the same Job again');
+    expect(await supervisor.startJob(job, { timeoutMs: 10_000 })).toBe(job.id);
+    expect(await supervisor.getJobStatus(job.id)).toBe('waiting');
+    // Another job with that id is refused: the id is the first one's.
+    expect(await rejection(supervisor.startJob(pythonJob(supervisor, job.id, 'print(2)')))).toBeInstanceOf(
+      JobIdInUseError,
+    );
   });
 
   it('frees the id of a job removed unrun because its caller stopped waiting', async () => {
