@@ -20,6 +20,17 @@ export function commandOf(pid: number): string {
   }
 }
 
+/** The process group of a pid (field 5 of /proc/<pid>/stat, after the parenthesised command), if readable. */
+export function processGroupOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[2]);
+  } catch {
+    return undefined;
+  }
+}
+
 export function describeProcesses(pids: readonly number[]): LeftoverProcess[] {
   return pids.map((pid) => ({ pid, command: commandOf(pid) }));
 }

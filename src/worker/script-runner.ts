@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
 import { ScriptError } from '../errors.js';
 import type { Execute } from './execute.js';
-import { describeProcesses, listProcesses, processesWithEnv } from './leftover-processes.js';
+import { describeProcesses, listProcesses, processesWithEnv, processGroupOf } from './leftover-processes.js';
 import { type ParentDeathWrapper, parentDeathWrapper, wrapWithParentDeathSignal } from './parent-death-signal.js';
 import { type ResolvedExecutable, resolveExecutable } from './resolve-executable.js';
 import { acquireScriptCgroup } from './script-cgroup.js';
@@ -340,9 +340,16 @@ function runChild(
     child.once('exit', (code: number | null, signalName: NodeJS.Signals | null) => {
       killGroup(child.pid);
       untrack();
-      const escaped = cgroup ? describeProcesses(cgroup.members()) : [];
+      const members = cgroup ? cgroup.members() : [];
+      if (members.length > 0) cgroup?.kill();
+      // Named: those that had left the script's process group (the rest were its group, killed just above as always).
+      const escaped = describeProcesses(
+        members.filter((pid) => {
+          const group = processGroupOf(pid);
+          return group !== undefined && group !== child.pid;
+        }),
+      );
       if (escaped.length > 0) {
-        cgroup?.kill();
         leftoverNote = leftoverLine(`killed (they were in the script's cgroup): ${listProcesses(escaped)}`);
         logger?.warn({ processes: escaped, cgroup: cgroup?.path }, 'script left processes running: killed');
       }

@@ -138,6 +138,33 @@ describe('a script that leaves a daemon behind', () => {
     expect(second).toMatchObject({ stdout: 'second\n', exitCode: 0 });
   });
 
+  it("names nothing for a child left in the script's own process group: killed as always, not a leftover", async () => {
+    const run = createScriptRunner({ interpreter: ['sh'] });
+    const job: JobData = {
+      id: 'j',
+      scriptType: 'sal',
+      script: 'sleep 120 &\necho $!',
+      env: {},
+      timeoutMs: 60_000,
+      callerId: 'c',
+      contextId: 'x',
+      createdAt: 0,
+    };
+
+    const output = await run(job, {
+      jobId: 'j',
+      workerId: 'w',
+      attempt: 1,
+      signal: new AbortController().signal,
+      logger: undefined,
+    });
+
+    const child = Number(output.stdout.trim());
+    killLater(child);
+    expect(output).toMatchObject({ exitCode: 0, stderr: '' });
+    await waitFor(() => !isProcessAlive(child), { description: `the script's child ${child} to be killed` });
+  });
+
   it('without a cgroup, names the daemon (pid, command) and leaves it running', async () => {
     const run = createScriptRunner({ interpreter: ['python3'], cgroups: false });
     const job: JobData = {
