@@ -12,6 +12,7 @@ import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
 import { jobQueueName } from '../../src/transport/queue-names.js';
 import { SCRIPT_JOB_NAME } from '../../src/transport/wire-protocol.js';
 import { RedisServerProcess } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { HeroWorkerProcess } from '../worker/hero-worker-process.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -62,6 +63,28 @@ describe('job ids in use', () => {
     expect(error).toMatchObject({ code: 'JOB_ID_IN_USE', jobId: id, state: 'completed' });
     expect((error as Error).message).toContain(`Job id \`${id}\` is in use by another job (completed)`);
     expect(await supervisor.getJobOutput(id)).toBe('result-A\n');
+  });
+
+  it('refuses an id held by an active job and by a failed one', async () => {
+    const prefix = `t-${randomUUID().slice(0, 8)}`;
+    const supervisor = supervisorOn(prefix);
+    await startWorker(prefix);
+    const failed = `failed-${randomUUID().slice(0, 6)}`;
+    await rejection(supervisor.runJobAndAwaitResult(pythonJob(supervisor, failed, 'raise SystemExit(3)')));
+    const active = `active-${randomUUID().slice(0, 6)}`;
+    await supervisor.startJob(pythonJob(supervisor, active, 'import time\ntime.sleep(30)'));
+    await waitFor(async () => (await supervisor.getJobStatus(active)) === 'active', {
+      description: 'the long job to be active',
+    });
+
+    for (const [id, state] of [
+      [failed, 'failed'],
+      [active, 'active'],
+    ] as const) {
+      const error = await rejection(supervisor.startJob(pythonJob(supervisor, id, 'print(2)')));
+      expect(error, id).toBeInstanceOf(JobIdInUseError);
+      expect(error, id).toMatchObject({ jobId: id, state });
+    }
   });
 
   it('of concurrent sends with one id from two supervisors, exactly one is accepted and gets its own result', async () => {
