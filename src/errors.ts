@@ -19,6 +19,7 @@ export type SupervisorErrorCode =
   | 'JOB_TIMEOUT'
   | 'JOB_FAILED'
   | 'JOB_NOT_FOUND'
+  | 'JOB_ID_IN_USE'
   | 'REDIS_UNAVAILABLE'
   | 'INTEGRITY'
   | 'ADMIN'
@@ -149,6 +150,22 @@ export class InvalidJobResultError extends SupervisorError {
     options?: SupervisorErrorOptions,
   ) {
     super('INVALID_JOB_RESULT', message, options);
+  }
+}
+
+/**
+ * A job was sent with an id another job holds: `state` is that job's (`waiting`, `active`, `delayed`,
+ * `prioritized`, `completed`, `failed`, `created`, or `claimed` while its sender is still enqueueing it). An id
+ * stays in use while its job is kept (one day); the job sent first keeps it, and nobody gets another job's result.
+ */
+export class JobIdInUseError extends SupervisorError {
+  constructor(
+    readonly jobId: string,
+    readonly state: string,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('JOB_ID_IN_USE', message, options);
   }
 }
 

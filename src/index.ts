@@ -76,6 +76,7 @@ export {
 } from './lifecycle/worker-lifecycle-manager.js';
 export { type SupervisorPort, WorkerLifecycleManagerBuilder } from './lifecycle/worker-lifecycle-manager-builder.js';
 export { fillPlaceholders, type TemplateValues } from './lifecycle/worker-template.js';
+export { MAX_COUNT, MAX_DURATION_MS, MAX_JOB_RETRIES, MAX_WORKERS_PER_TYPE } from './limits.js';
 export { createRootLogger, LOG_FIELDS, type RootLoggerOptions } from './log/logger.js';
 export { REDACTED, Redactor, redactUrl } from './log/redact.js';
 export { type ProcessStats, readProcessStats } from './metrics/proc-stats.js';

@@ -4,6 +4,7 @@
  * resolves environment references into a `SupervisorConfig`. The JSON Schema for editors is generated from it.
  */
 import { z } from 'zod';
+import { MAX_COUNT, MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_WORKERS_PER_TYPE } from '../limits.js';
 import { DEFAULTS } from './defaults.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
 
@@ -29,7 +30,8 @@ const duration = z
     ],
     { error: DURATION_EXPECTED },
   )
-  .transform((value) => parseDuration(value) as number);
+  .transform((value) => parseDuration(value) as number)
+  .refine((ms) => ms <= MAX_DURATION_MS, { error: `expected at most ${MAX_DURATION_TEXT}` });
 const positiveDuration = duration.refine((ms) => ms > 0, { error: 'expected a duration greater than 0' });
 
 const DURATION_DESCRIPTION = 'Milliseconds, or a string with a unit: `500ms`, `30s`, `10m`, `1h`.';
@@ -140,6 +142,7 @@ const autoscaleSchema = z.strictObject({
     .number()
     .int()
     .min(1)
+    .max(MAX_COUNT)
     .default(DEFAULTS.autoscale.targetJobsPerWorker)
     .meta({ description: 'Desired workers = ceil(queue depth / this), within min and max.' }),
   stabilizationWindowMs: durationField(
@@ -170,9 +173,16 @@ const scriptTypeSchema = z.strictObject({
     .number()
     .int()
     .min(0)
+    .max(MAX_WORKERS_PER_TYPE)
     .default(DEFAULTS.scriptType.min)
     .meta({ description: 'Workers kept at least (0 allows scale to zero).' }),
-  max: z.number().int().min(1).optional().meta({ description: 'Defaults to `min` (at least 1).' }),
+  max: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_WORKERS_PER_TYPE)
+    .optional()
+    .meta({ description: 'Defaults to `min` (at least 1).' }),
   maxMemoryMb: z
     .number()
     .positive()
@@ -218,6 +228,7 @@ const healthSchema = z.strictObject({
     .number()
     .int()
     .min(1)
+    .max(MAX_COUNT)
     .default(DEFAULTS.health.failureThreshold)
     .meta({ description: 'Consecutive failed pings that restart a worker.' }),
   startTimeoutMs: durationField(
@@ -243,6 +254,7 @@ const restartPolicySchema = z.strictObject({
     .number()
     .int()
     .min(0)
+    .max(MAX_COUNT)
     .default(DEFAULTS.restartPolicy.maxRestarts)
     .meta({ description: 'Restart intensity: more restarts than this within `windowMs` and the worker gives up.' }),
   windowMs: durationField(

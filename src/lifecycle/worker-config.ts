@@ -5,6 +5,7 @@
  */
 import { isAbsolute } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { assertDuration, configError } from '../limits.js';
 import { splitShellWords } from '../process/zinit/shell-words.js';
 
 /** Names become service names (Zinit refuses `.`, `/` and `\`) and queue names (BullMQ refuses `:`). */
@@ -162,6 +163,7 @@ export class WorkerConfig {
   /** How long a stopping worker may take to finish its active job before SIGKILL. */
   withStopTimeout(ms: number): this {
     if (!Number.isInteger(ms) || ms < 0) throw invalid('stopTimeoutMs', 'a non-negative integer of ms', ms);
+    assertDuration('stopTimeoutMs', ms, configError);
     this.#stopTimeoutMs = ms;
     return this;
   }

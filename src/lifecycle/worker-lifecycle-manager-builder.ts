@@ -9,6 +9,7 @@ import { type Logger, pino } from 'pino';
 import type { WorkerSettings } from '../../machines/worker.defaults.js';
 import type { PingOutcome } from '../../machines/worker.events.js';
 import { ConfigError } from '../errors.js';
+import { assertCount, assertDuration, configError, MAX_COUNT } from '../limits.js';
 import type { ProcessManager, ServiceSpec } from '../process/process-manager.js';
 import { ZinitProcessManager } from '../process/zinit/zinit-process-manager.js';
 import { JobActivityStream } from '../transport/job-activity.js';
@@ -118,6 +119,7 @@ export class WorkerLifecycleManagerBuilder {
         );
       }
     }
+    for (const [key, value] of Object.entries(settings)) checkBound(`settings.${key}`, value);
     this.#settings = { ...this.#settings, ...settings };
     return this;
   }
@@ -131,6 +133,7 @@ export class WorkerLifecycleManagerBuilder {
         );
       }
     }
+    for (const [key, value] of Object.entries(timings)) checkBound(`timings.${key}`, value);
     this.#timings = { ...this.#timings, ...timings };
     return this;
   }
@@ -280,4 +283,10 @@ function openTransport(
       redis.disconnect();
     },
   };
+}
+
+/** A `…Ms` field is a duration (at most Node's timer limit), any other a count: see src/limits.ts. */
+function checkBound(field: string, value: number): void {
+  if (field.endsWith('Ms')) assertDuration(field, value, configError);
+  else assertCount(field, Math.ceil(value), 0, MAX_COUNT, configError);
 }

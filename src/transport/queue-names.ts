@@ -82,3 +82,8 @@ export function createdJobKey(prefix: string, jobId: string): string {
 export function timedOutJobKey(prefix: string, jobId: string): string {
   return `${prefix}:sup:timed-out:${jobId}`;
 }
+
+/** Claims a job id for the job sent first with it, so a second job with that id is refused (see `job-id-claim.ts`). */
+export function claimedJobKey(prefix: string, jobId: string): string {
+  return `${prefix}:sup:claimed:${jobId}`;
+}

@@ -23,6 +23,7 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ScriptError } from '../errors.js';
+import { assertCount, assertDuration, MAX_COUNT } from '../limits.js';
 import { publishJobActivity } from '../transport/job-activity-publisher.js';
 import { assertWorkerId, jobQueueName } from '../transport/queue-names.js';
 import {
@@ -121,6 +122,9 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   if (!Number.isInteger(result) || result <= 0) {
     throw new TypeError(`Expected \`${name}\` to be a positive integer, got \`${String(value)}\` (${typeof value}).`);
   }
+  // Durations end in `Ms` and meet Node's timer limit; counts get a sane bound (src/limits.ts).
+  if (name.endsWith('Ms')) assertDuration(name, result, (_field, message) => new TypeError(message), 1);
+  else assertCount(name, result, 1, MAX_COUNT, (_field, message) => new TypeError(message));
   return result;
 }
 
