@@ -271,6 +271,7 @@ function resolve(
       ...(tls !== undefined && { tls }),
       ...(redis.username !== undefined && { username: redis.username }),
       ...(password !== undefined && { password }),
+      ...(redis.cluster !== undefined && { cluster: redis.cluster }),
     },
     processManager: parsed.processManager,
     scriptTypes,
@@ -287,6 +288,7 @@ function resolve(
       ...(token !== undefined && { token }),
       ...(admin.tokenFile !== undefined && { tokenFile: admin.tokenFile }),
     },
+    ...(parsed.fleet !== undefined && { fleet: parsed.fleet }),
   };
 }
 
