@@ -6,7 +6,7 @@
  */
 import { expect } from 'vitest';
 import type { Supervisor } from '../../src/jobs/supervisor.js';
-import { type DaemonUnderTest, isAlive } from '../cli/daemon-process.js';
+import { type DaemonUnderTest, isAlive, runCli } from '../cli/daemon-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { fleetReport, type PingReplyWatch, runningOn, startFleetDaemon } from './fleet-harness.js';
 
@@ -168,5 +168,32 @@ export async function runFleetScenario(inputs: ScenarioInputs): Promise<Scenario
   const hostsPerChannel = pings.hostsPerChannel();
   expect(hostsPerChannel.length).toBeGreaterThanOrEqual(2);
   for (const hosts of hostsPerChannel) expect(hosts).toHaveLength(1);
+  await expectFleetVisible(
+    a,
+    final.members.flatMap((member) => member.workers.map((worker) => worker.id)),
+  );
   return { burstToTargetMs, failoverMs, rejoinToSettledMs, maxRunning };
+}
+
+/** `status --fleet` (table and JSON), /metrics and the logs show every member and its workers, with host ids. */
+async function expectFleetVisible(daemon: DaemonUnderTest, workerIds: string[]): Promise<void> {
+  const env = { HERO_ADMIN_TOKEN: daemon.token };
+  const table = await runCli(['status', '--fleet', '--endpoint', daemon.endpoint], env);
+  expect(table.code).toBe(0);
+  for (const host of ['hostA', 'hostB', 'hostC']) expect(table.stdout).toContain(host);
+  for (const id of workerIds) expect(table.stdout).toContain(id);
+  const json = await runCli(['status', '--fleet', '--json', '--endpoint', daemon.endpoint], env);
+  expect(json.code).toBe(0);
+  const parsed = JSON.parse(json.stdout) as { members: { hostId: string }[] };
+  expect(parsed.members.map((member) => member.hostId)).toEqual(['hostA', 'hostB', 'hostC']);
+  const metrics = await fetch(`${daemon.endpoint}/metrics`, { headers: { Authorization: `Bearer ${daemon.token}` } });
+  const text = await metrics.text();
+  expect(text).toContain('hero_fleet_members 3');
+  expect(text).toMatch(/hero_fleet_workers\{host="hostC",script_type="python",state="(running|idle|pinging)"\} 2/);
+  // Lifecycle events (logged by the lifecycle manager) carry the host id.
+  const stateChange = daemon
+    .stderr()
+    .split('\n')
+    .find((line) => line.includes('"msg":"scaler decision"'));
+  expect(stateChange).toContain('"hostId":"hostA"');
 }
