@@ -41,6 +41,8 @@ export async function templateFor(
   const template = new WorkerConfig(`${scriptType}_worker_0`, binaryPath, scriptType)
     .withArgs([...prefixArgs, ...args])
     .withEnv({ REDIS_URL: '{redisUrl}' }, { secret: true })
+    // A Redis Cluster's nodes (hero-worker reads them; they hold no secret).
+    .withEnv(config.redis.cluster === undefined ? {} : { REDIS_CLUSTER_NODES: config.redis.cluster.join(',') })
     .withDependencies(type.dependencies)
     .withStopTimeout(type.stopTimeoutMs);
   const publicEnv = Object.fromEntries(Object.entries(type.env).filter(([key]) => !type.secretEnv.includes(key)));

@@ -149,6 +149,7 @@ export class Daemon {
       ...(config.redis.username !== undefined && { username: config.redis.username }),
       ...(config.redis.password !== undefined && { password: config.redis.password }),
       ...(tls !== undefined && { tls }),
+      ...(config.redis.cluster !== undefined && { cluster: config.redis.cluster }),
     });
     const urlForWorkers = workerRedisUrl(config);
 
@@ -173,7 +174,12 @@ export class Daemon {
         : new DaemonFleet({
             config: { ...config, fleet: config.fleet },
             redis,
-            clientRedis: { url: urlForWorkers, prefix: config.redis.keyPrefix, ...(tls !== undefined && { tls }) },
+            clientRedis: {
+              url: urlForWorkers,
+              prefix: config.redis.keyPrefix,
+              ...(tls !== undefined && { tls }),
+              ...(config.redis.cluster !== undefined && { cluster: config.redis.cluster }),
+            },
             logger,
           });
     if (fleet !== undefined) {
@@ -225,7 +231,12 @@ export class Daemon {
     const connection: Redis = createRedisConnection(redis, { name: 'hero-supervisor-admin', logger });
     this.#cleanups.unshift({ name: 'close admin redis connection', run: () => connection.disconnect() });
     const activity = new JobActivityStream({
-      redis: { url: urlForWorkers, prefix: config.redis.keyPrefix, ...(tls !== undefined && { tls }) },
+      redis: {
+        url: urlForWorkers,
+        prefix: config.redis.keyPrefix,
+        ...(tls !== undefined && { tls }),
+        ...(config.redis.cluster !== undefined && { cluster: config.redis.cluster }),
+      },
       logger,
     });
     this.#cleanups.unshift({ name: 'close job activity stream', run: () => activity.close() });
