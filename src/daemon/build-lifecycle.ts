@@ -91,7 +91,10 @@ export async function buildLifecycle({ config, processManager, workerRedisUrl, l
   const types = Object.values(config.scriptTypes);
   const autoscalePoll = Math.min(...types.map((type) => type.autoscale.pollIntervalMs), Number.POSITIVE_INFINITY);
   const builder = new WorkerLifecycleManagerBuilder(processManager)
-    .withRedis(workerRedisUrl, { prefix: config.redis.keyPrefix })
+    .withRedis(workerRedisUrl, {
+      prefix: config.redis.keyPrefix,
+      ...(config.redis.cluster !== undefined && { cluster: config.redis.cluster }),
+    })
     .withLogger(logger)
     .withSettings({
       idleTimeoutMs: health.idleTimeoutMs,
