@@ -2,8 +2,9 @@
  * Who a member is and what its workers are called on the wire. In a fleet a worker's local name
  * (`python_worker_0`, its process name on its own host) is qualified with the host id for everything that crosses
  * Redis: its control queue, its ping replies, its job activity and its job results (`hostA.python_worker_0`). Queue
- * names allow only `[A-Za-z0-9_.-]`, hence the `.` separator; the host id is the known prefix, so a dotted host id
- * (`build-1.example.org`) is still split at the right place.
+ * names allow only `[A-Za-z0-9_.-]`, hence the `.` separator. Local names never hold a `.` (config names and
+ * `<type>_worker_<n>` do not), so the host is everything before the last `.`: a dotted host id
+ * (`build-1.example.org`) is split at the right place, and `build-1` never claims its workers.
  */
 import { hostname } from 'node:os';
 import { ConfigError } from '../errors.js';
@@ -32,7 +33,9 @@ export function fleetWorkerId(hostId: string, localName: string): string {
 /** The local name of one of this host's workers, or undefined when the id belongs to another host. */
 export function localWorkerName(hostId: string, workerId: string): string | undefined {
   const prefix = `${hostId}.`;
-  return workerId.startsWith(prefix) && workerId.length > prefix.length ? workerId.slice(prefix.length) : undefined;
+  if (!workerId.startsWith(prefix)) return undefined;
+  const name = workerId.slice(prefix.length);
+  return name !== '' && !name.includes('.') ? name : undefined;
 }
 
 /** `{workerId}` in a worker template's args or env becomes `<hostId>.{workerId}`: the wire id. */
