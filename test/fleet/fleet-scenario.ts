@@ -194,6 +194,11 @@ async function expectFleetVisible(daemon: DaemonUnderTest, workerIds: string[]):
     .filter((line) => line.startsWith('hero_fleet_workers{host="hostC",script_type="python"'))
     .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
   expect(hostCWorkers).toBe(2);
+  // `scale` on any member sets the fleet's count, checked against the fleet's bounds.
+  const tooMany = await runCli(['scale', 'python', '9', '--endpoint', daemon.endpoint], env);
+  expect(tooMany.code).toBe(2);
+  expect(tooMany.stderr).toContain("expected an integer within [1, 6] (the fleet's min, max with 3 live member(s))");
+  expect((await runCli(['scale', 'python', '6', '--endpoint', daemon.endpoint], env)).code).toBe(0);
   // Lifecycle events (logged by the lifecycle manager) carry the host id.
   const stateChange = daemon
     .stderr()
