@@ -20,6 +20,7 @@ Options:
   --worker-id <id>         unique id: letters, digits, _ . - (required); control queue control.<id>
   --redis-url <url>        redis://[user:password@]host:port[/db] or rediss:// (TLS)
                            (default: $REDIS_URL, else redis://127.0.0.1:6379)
+                           $REDIS_CLUSTER_NODES=host:port,host:port: a Redis Cluster (prefix {tag})
   --interpreter '<argv>'   interpreter command, split like a shell would (no expansion); the script
                            goes to its stdin. Built in: python -> python3. Required for other types.
   --concurrency <n>        jobs run at once (default 1)

@@ -263,6 +263,7 @@ function resolve(
     services[name] = { ...entry, name, env: resolvedEnv, secretEnv };
   }
 
+  checkFleetTypes(parsed, issues);
   const token = admin.token ?? nonEmpty(env[admin.tokenEnv]);
   return {
     redis: {
@@ -290,6 +291,24 @@ function resolve(
     },
     ...(parsed.fleet !== undefined && { fleet: parsed.fleet }),
   };
+}
+
+/** The fleet's bounds name configured script types, and min <= max. */
+function checkFleetTypes(parsed: ParsedConfig, issues: ConfigIssue[]): void {
+  for (const [name, limits] of Object.entries(parsed.fleet?.scriptTypes ?? {})) {
+    const known = Object.keys(parsed.scriptTypes);
+    if (!known.includes(name)) {
+      issues.push({
+        path: `fleet.scriptTypes.${name}`,
+        message: `unknown script type; expected one of ${known.map((type) => `\`${type}\``).join(', ') || '(none configured)'}`,
+      });
+    } else if (limits.min !== undefined && limits.max !== undefined && limits.min > limits.max) {
+      issues.push({
+        path: `fleet.scriptTypes.${name}`,
+        message: `\`min\` (${limits.min}) is greater than \`max\` (${limits.max}); expected min <= max`,
+      });
+    }
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -56,6 +56,25 @@ describe('config', () => {
     expect(paths).toContain('fleet.colour');
   });
 
+  it('refuses fleet bounds of an unknown script type, or with min above max', () => {
+    const issues = (fleet: unknown) => {
+      try {
+        parseConfig({ ...base, fleet });
+      } catch (caught) {
+        return (caught as ConfigError).issues;
+      }
+      return [];
+    };
+    expect(issues({ scriptTypes: { pyhton: { max: 6 } } })).toContainEqual({
+      path: 'fleet.scriptTypes.pyhton',
+      message: 'unknown script type; expected one of `python`',
+    });
+    expect(issues({ scriptTypes: { python: { min: 7, max: 6 } } })).toContainEqual({
+      path: 'fleet.scriptTypes.python',
+      message: '`min` (7) is greater than `max` (6); expected min <= max',
+    });
+  });
+
   it('accepts a hash-tag prefix and cluster nodes; a Cluster without a hash tag is refused with the fix', () => {
     const config = parseConfig({
       ...base,
