@@ -19,6 +19,7 @@ export {
 } from '../machines/worker.machine.js';
 export { AdminClient, type AdminClientOptions } from './admin/admin-client.js';
 export { type AdminAddress, type AdminControl, AdminServer, type AdminServerOptions } from './admin/admin-server.js';
+export { Dashboard, type DashboardOptions } from './admin/dashboard/dashboard.js';
 export type {
   DaemonReport,
   QueueReport,

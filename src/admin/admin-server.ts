@@ -4,7 +4,8 @@
  * so that a load balancer or systemd probe needs no secret and learns nothing.
  *
  * Routes: GET /status, POST /scale {type, n}, POST /restart/<worker>, POST /stop/<worker>,
- * GET /logs/<worker>?follow=1&tail=N (streamed text), GET /metrics (Prometheus text), GET /healthz.
+ * GET /logs/<worker>?follow=1&tail=N (streamed text), GET /metrics (Prometheus text), GET /healthz, and the
+ * dashboard under /dashboard (src/admin/dashboard/, its own cookie login).
  */
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -15,6 +16,7 @@ import { SupervisorError } from '../errors.js';
 import { Redactor } from '../log/redact.js';
 import type { SupervisorMetrics } from '../metrics/supervisor-metrics.js';
 import { isAuthorized } from './bearer-token.js';
+import type { Dashboard } from './dashboard/dashboard.js';
 import type { StatusReport } from './status-report.js';
 
 /** What the admin endpoint can ask of the daemon. The daemon implements it over the lifecycle manager. */
@@ -42,6 +44,8 @@ export interface AdminServerOptions {
   logger: Logger;
   /** Scrubs secrets from error messages sent to clients. */
   redactor?: Redactor;
+  /** Serves the live dashboard under /dashboard (its own cookie login); closed with the server. */
+  dashboard?: Dashboard;
 }
 
 export type AdminAddress =
@@ -133,6 +137,7 @@ export class AdminServer {
   /** Idempotent: ends log streams, stops accepting, waits for open requests. */
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
+      this.#options.dashboard?.close();
       for (const stream of this.#streams) stream.end();
       this.#server.close(() => resolve());
       this.#server.closeIdleConnections();
@@ -148,6 +153,10 @@ export class AdminServer {
 
     if (route === 'GET /healthz' && segments.length === 1) {
       send(response, 200, { ok: true });
+      return;
+    }
+    if (this.#options.dashboard?.owns(url.pathname)) {
+      await this.#options.dashboard.handle(request, response);
       return;
     }
     if (!isAuthorized(request.headers.authorization, this.#options.token)) {

@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { InspectionEvent, Observer } from 'xstate';
 import { type AdminAddress, AdminServer } from '../admin/admin-server.js';
+import { Dashboard } from '../admin/dashboard/dashboard.js';
 import type { StatusReport } from '../admin/status-report.js';
 import { endpointOf } from '../cli/admin-endpoint.js';
 import type { SupervisorConfig } from '../config/config-types.js';
@@ -267,6 +268,15 @@ export class Daemon {
         this.#cleanups.unshift({ name: 'remove generated token file', run: () => rm(writtenTo, { force: true }) });
       }
       redactor.add([token]);
+      const dashboard = new Dashboard({
+        control,
+        events: lifecycle,
+        processManager: this.#processManager,
+        token,
+        logger,
+        redactor,
+      });
+      this.#cleanups.unshift({ name: 'close dashboard', run: () => dashboard.close() });
       const admin = new AdminServer({
         control,
         metrics: this.metrics,
@@ -276,6 +286,7 @@ export class Daemon {
         ...(config.admin.socketPath !== undefined && { socketPath: config.admin.socketPath }),
         logger,
         redactor,
+        dashboard,
       });
       try {
         await admin.listen();

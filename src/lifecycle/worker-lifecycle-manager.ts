@@ -603,6 +603,7 @@ export class WorkerLifecycleManager {
         to: change.state,
         pid: context.pid,
         reason: context.reason,
+        event: eventType,
         at,
       });
     }
