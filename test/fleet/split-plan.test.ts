@@ -84,6 +84,29 @@ describe('planAssignments', () => {
     expect(Object.fromEntries(second)).toEqual({ a: 2, b: 2, c: 2 });
   });
 
+  it('a member that returns still running workers (adopted) keeps up to its target of them, none restarted', () => {
+    const targets = new Map([
+      ['a', 2],
+      ['b', 2],
+      ['c', 2],
+    ]);
+    const next = planAssignments({
+      targets,
+      previous: new Map([
+        ['a', 3],
+        ['b', 3],
+      ]),
+      reported: new Map([
+        ['a', 3],
+        ['b', 3],
+        ['c', 3],
+      ]),
+      fleetMax: 6,
+    });
+    // Everyone is lowered to 2; c keeps 2 of the 3 it runs instead of dropping to 0 and starting 2 again.
+    expect(Object.fromEntries(next)).toEqual({ a: 2, b: 2, c: 2 });
+  });
+
   it('keeps Σ max(assigned, reported) within the max, stays within targets, and settles within two rounds', () => {
     const state = members.chain((list) =>
       fc.record({
