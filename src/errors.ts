@@ -15,6 +15,7 @@ export type SupervisorErrorCode =
   | 'WORKER_START_FAILED'
   | 'WORKER_NOT_FOUND'
   | 'INVALID_JOB'
+  | 'INVALID_JOB_RESULT'
   | 'JOB_TIMEOUT'
   | 'JOB_FAILED'
   | 'JOB_NOT_FOUND'
@@ -133,6 +134,21 @@ export class InvalidJobError extends SupervisorError {
     options?: SupervisorErrorOptions,
   ) {
     super('INVALID_JOB', message, options);
+  }
+}
+
+/**
+ * A job completed, but its worker's return value does not match the protocol's job result (a plain string, a missing
+ * `stdout`...): `field` names what is wrong ('' when the value is not an object at all).
+ */
+export class InvalidJobResultError extends SupervisorError {
+  constructor(
+    readonly jobId: string,
+    readonly field: string,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('INVALID_JOB_RESULT', message, options);
   }
 }
 

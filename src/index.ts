@@ -119,6 +119,8 @@ export {
   type JobActivityStreamOptions,
 } from './transport/job-activity.js';
 export { PingClient, type PingClientOptions, type PingOptions } from './transport/ping-client.js';
+export { protocolSchemas } from './transport/protocol-json-schemas.js';
+export { PROTOCOL_VERSION, type ProtocolMessageName } from './transport/protocol-schemas.js';
 export {
   activityChannel,
   controlQueueName,

@@ -15,6 +15,7 @@ import type { PingOutcome } from '../../machines/worker.events.js';
 import { InvalidJobError, JobFailedError, JobTimeoutError, RedisUnavailableError, SupervisorError } from '../errors.js';
 import { type JobActivityListener, JobActivityStream } from '../transport/job-activity.js';
 import { PingClient, type PingOptions } from '../transport/ping-client.js';
+import { toJobResult } from '../transport/protocol-check.js';
 import { createdJobKey, jobQueueName, timedOutJobKey } from '../transport/queue-names.js';
 import {
   createRedisConnection,
@@ -229,10 +230,10 @@ export class Supervisor {
         this.#finishedState(job),
         Math.min(AFTER_DEADLINE_BUDGET_MS, deadline - performance.now()),
       );
-      if (early?.state === 'completed') return early.job.returnvalue as JobResult;
+      if (early?.state === 'completed') return toJobResult(job.id, early.job.returnvalue);
       if (early?.state === 'failed') throw this.#failure(job.id, early.job.failedReason ?? 'failed', job.timeoutMs);
       const finished = await withinMs(finish.promise, deadline - performance.now());
-      if (finished?.type === 'completed') return finished.result;
+      if (finished?.type === 'completed') return toJobResult(job.id, finished.result);
       if (finished?.type === 'failed') throw this.#failure(job.id, finished.failedReason, job.timeoutMs);
       return await this.#afterWaitFailed(job, waitMs);
     } finally {
@@ -308,7 +309,7 @@ export class Supervisor {
       );
     }
     const settled = outcome.value;
-    if (settled.type === 'completed') return settled.result;
+    if (settled.type === 'completed') return toJobResult(job.id, settled.result);
     if (settled.type === 'failed') throw this.#failure(job.id, settled.failedReason, job.timeoutMs);
     if (settled.type === 'active') {
       throw new JobTimeoutError(
@@ -387,7 +388,7 @@ export class Supervisor {
   async getJobResult(jobId: string, { timeoutMs }: ReadJobOptions = {}): Promise<JobResult | undefined> {
     return this.#read(jobId, 'the result', timeoutMs, async () => {
       const found = await this.#findJob(jobId);
-      return found?.state === 'completed' ? (found.job.returnvalue as JobResult) : undefined;
+      return found?.state === 'completed' ? toJobResult(jobId, found.job.returnvalue) : undefined;
     });
   }
 

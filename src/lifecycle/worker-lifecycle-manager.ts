@@ -579,7 +579,7 @@ export class WorkerLifecycleManager {
       throw new WorkerNotFoundError(worker, [...this.#configs.keys()]);
     return {
       config,
-      values: { workerId: worker, redisUrl: this.#options.redisUrl, scriptType },
+      values: { workerId: worker, redisUrl: this.#options.redisUrl, scriptType, prefix: this.#options.prefix },
       stopTimeoutMs: this.#options.timings.stopTimeoutMs,
     };
   }
