@@ -42,6 +42,17 @@ export { configJsonSchema } from './config/json-schema.js';
 export { configSecrets, type LoadConfigOptions, loadConfig, parseConfig } from './config/load-config.js';
 export { Daemon, type DaemonOptions } from './daemon/daemon.js';
 export * from './errors.js';
+export type { FleetEventMap, FleetEventName } from './fleet/fleet-events.js';
+export {
+  type FleetLifecycle,
+  FleetMember,
+  type FleetMemberOptions,
+  type FleetMemberTypeOptions,
+} from './fleet/fleet-member.js';
+export type { FleetMemberReport, FleetReport, FleetTypeReport } from './fleet/fleet-report.js';
+export { fleetWorkerId, localWorkerName } from './fleet/identity.js';
+export { planAssignments } from './fleet/plan.js';
+export { splitByCapacity } from './fleet/split.js';
 export { Job, type JobFields } from './jobs/job.js';
 export { DEFAULT_JOB_TIMEOUT_MS, ENV_KEY_PATTERN, JobBuilder, MAX_SCRIPT_BYTES } from './jobs/job-builder.js';
 export { JOB_STATUSES, type JobStatus } from './jobs/job-status.js';

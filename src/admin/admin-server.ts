@@ -26,6 +26,8 @@ export interface AdminControl {
   restart(worker: string): Promise<void>;
   stop(worker: string): Promise<void>;
   logs(worker: string, options: { follow: boolean; tail: number }): AsyncIterable<string>;
+  /** Every fleet member and its workers (GET /fleet); undefined when the daemon is not in a fleet. */
+  fleet?(): Promise<unknown>;
 }
 
 export interface AdminServerOptions {
@@ -169,6 +171,14 @@ export class AdminServer {
         expectSegments(segments, 1);
         send(response, 200, await control.status());
         return;
+      case 'GET /fleet': {
+        expectSegments(segments, 1);
+        const fleet = await control.fleet?.();
+        if (fleet === undefined)
+          throw new HttpError(404, 'NOT_FOUND', 'This daemon is not in a fleet (no `fleet` in its config).');
+        send(response, 200, fleet);
+        return;
+      }
       case 'GET /metrics': {
         expectSegments(segments, 1);
         metrics.update(await control.status());

@@ -12,6 +12,7 @@ import { AdminClient } from '../admin/admin-client.js';
 import type { SupervisorConfig } from '../config/config-types.js';
 import { configSecrets, loadConfig } from '../config/load-config.js';
 import { AdminRequestError, ConfigError, DaemonUnreachableError, UnauthorizedError } from '../errors.js';
+import { formatFleet } from '../fleet/fleet-table.js';
 import { Redactor } from '../log/redact.js';
 import { packageVersion } from '../worker/version.js';
 import { resolveEndpoint } from './admin-endpoint.js';
@@ -194,8 +195,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       .command('status')
       .description('show workers (state, pid, uptime, last job, restarts, CPU, memory) and queues')
       .argument('[worker]', 'show only this worker, one field per line (as `zinit status <name>`)')
-      .option('--json', 'print the status as JSON'),
-  ).action(async (worker: string | undefined, options: ControlOptions & { json?: boolean }) => {
+      .option('--json', 'print the status as JSON')
+      .option('--fleet', 'show every supervisor of the fleet, its workers and their states'),
+  ).action(async (worker: string | undefined, options: ControlOptions & { json?: boolean; fleet?: boolean }) => {
+    if (options.fleet) {
+      const fleet = await (await client(options)).fleet();
+      out(options.json ? JSON.stringify(fleet, null, 2) : formatFleet(fleet));
+      return;
+    }
     const report = await (await client(options)).status();
     if (worker !== undefined) {
       const shown = showWorkerStatus(report, worker, options.json ?? false);

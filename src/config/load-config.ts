@@ -263,6 +263,7 @@ function resolve(
     services[name] = { ...entry, name, env: resolvedEnv, secretEnv };
   }
 
+  checkFleetTypes(parsed, issues);
   const token = admin.token ?? nonEmpty(env[admin.tokenEnv]);
   return {
     redis: {
@@ -271,6 +272,7 @@ function resolve(
       ...(tls !== undefined && { tls }),
       ...(redis.username !== undefined && { username: redis.username }),
       ...(password !== undefined && { password }),
+      ...(redis.cluster !== undefined && { cluster: redis.cluster }),
     },
     processManager: parsed.processManager,
     scriptTypes,
@@ -287,7 +289,26 @@ function resolve(
       ...(token !== undefined && { token }),
       ...(admin.tokenFile !== undefined && { tokenFile: admin.tokenFile }),
     },
+    ...(parsed.fleet !== undefined && { fleet: parsed.fleet }),
   };
+}
+
+/** The fleet's bounds name configured script types, and min <= max. */
+function checkFleetTypes(parsed: ParsedConfig, issues: ConfigIssue[]): void {
+  for (const [name, limits] of Object.entries(parsed.fleet?.scriptTypes ?? {})) {
+    const known = Object.keys(parsed.scriptTypes);
+    if (!known.includes(name)) {
+      issues.push({
+        path: `fleet.scriptTypes.${name}`,
+        message: `unknown script type; expected one of ${known.map((type) => `\`${type}\``).join(', ') || '(none configured)'}`,
+      });
+    } else if (limits.min !== undefined && limits.max !== undefined && limits.min > limits.max) {
+      issues.push({
+        path: `fleet.scriptTypes.${name}`,
+        message: `\`min\` (${limits.min}) is greater than \`max\` (${limits.max}); expected min <= max`,
+      });
+    }
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -4,6 +4,7 @@
  * resolves environment references into a `SupervisorConfig`. The JSON Schema for editors is generated from it.
  */
 import { z } from 'zod';
+import { fleetConfigSchema } from '../fleet/fleet-config.js';
 import { MAX_COUNT, MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_WORKERS_PER_TYPE } from '../limits.js';
 import { DEFAULTS } from './defaults.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
@@ -100,9 +101,16 @@ const redisSchema = z
     passwordEnv: envName.optional().meta({ description: 'Read the password from this environment variable.' }),
     keyPrefix: z
       .string()
-      .regex(/^[A-Za-z0-9_-]+$/, { error: 'expected letters, digits, `_` and `-`' })
+      .regex(/^([A-Za-z0-9_-]+|\{[A-Za-z0-9_-]+\})$/, {
+        error: 'expected letters, digits, `_` and `-`, or such a name in braces (a Redis Cluster hash tag: `{hero}`)',
+      })
       .default(DEFAULTS.redis.keyPrefix)
-      .meta({ description: 'Prefix of every BullMQ key.' }),
+      .meta({ description: 'Prefix of every BullMQ key; `{hero}` (a hash tag) for a Redis Cluster.' }),
+    cluster: z
+      .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected `host:port`' }))
+      .min(1)
+      .optional()
+      .meta({ description: 'Redis Cluster nodes (`host:port`); the key prefix must then be a hash tag (`{hero}`).' }),
   })
   .refine((redis) => redis.password === undefined || redis.passwordEnv === undefined, {
     error: 'expected at most one of `password` and `passwordEnv`',
@@ -306,6 +314,9 @@ export const configSchema = z
     restartPolicy: restartPolicySchema.default(restartPolicySchema.parse({})),
     logging: loggingSchema.default(loggingSchema.parse({})),
     admin: adminSchema.default(adminSchema.parse({})),
+    fleet: fleetConfigSchema
+      .optional()
+      .meta({ description: 'One member of a fleet of supervisors (src/fleet/README.md).' }),
   })
   .meta({ title: 'hero-supervisor configuration' });
 

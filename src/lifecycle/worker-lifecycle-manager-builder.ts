@@ -17,6 +17,7 @@ import { PingClient } from '../transport/ping-client.js';
 import { jobQueueName } from '../transport/queue-names.js';
 import {
   createRedisConnection,
+  type RedisConnectionOptions,
   type ResolvedRedisConnection,
   resolveRedisConnection,
 } from '../transport/redis-connection.js';
@@ -55,6 +56,7 @@ export class WorkerLifecycleManagerBuilder {
   readonly #scriptTypes = new Map<string, ScriptTypeOptions>();
   #redisUrl: string | undefined;
   #prefix: string | undefined;
+  #cluster: readonly string[] | undefined;
   #supervisor: SupervisorPort | undefined;
   #logger: Logger | undefined;
   #clock: Clock = systemClock;
@@ -89,11 +91,15 @@ export class WorkerLifecycleManagerBuilder {
     return this;
   }
 
-  /** The workers' Redis (`{redisUrl}`) and key prefix. @defaultValue 'redis://127.0.0.1:6379', prefix 'hero' */
-  withRedis(url: string, { prefix }: { prefix?: string } = {}): this {
-    resolveRedisConnection({ url, prefix }); // checks the URL and the prefix now, with their own messages
+  /**
+   * The workers' Redis (`{redisUrl}`) and key prefix; `cluster` (`host:port` nodes) for a Redis Cluster, whose
+   * prefix is a hash tag (`{hero}`). @defaultValue 'redis://127.0.0.1:6379', prefix 'hero'
+   */
+  withRedis(url: string, { prefix, cluster }: { prefix?: string; cluster?: readonly string[] } = {}): this {
+    resolveRedisConnection({ url, prefix, cluster }); // checks the URL and the prefix now, with their own messages
     this.#redisUrl = url;
     if (prefix !== undefined) this.#prefix = prefix;
+    this.#cluster = cluster;
     return this;
   }
 
@@ -215,7 +221,7 @@ export class WorkerLifecycleManagerBuilder {
     }
     const redisUrl = this.#redisUrl ?? DEFAULT_REDIS_URL;
     const supervisor = this.#supervisor;
-    const resolved = resolveRedisConnection({ url: redisUrl, prefix: this.#prefix });
+    const resolved = resolveRedisConnection({ url: redisUrl, prefix: this.#prefix, cluster: this.#cluster });
     const logger = this.#logger ?? pino({ name: 'hero-supervisor', level: 'info' }, pino.destination(2));
     const processManager = this.#processManager;
     return new WorkerLifecycleManager({
@@ -237,7 +243,7 @@ export class WorkerLifecycleManagerBuilder {
         typeof processManager === 'string'
           ? new ZinitProcessManager({ socketPath: processManager, configDir: DEFAULT_ZINIT_CONFIG_DIR, logger })
           : processManager,
-      openTransport: async () => openTransport(resolved, redisUrl, logger, supervisor),
+      openTransport: async () => openTransport(resolved, { url: redisUrl, cluster: this.#cluster }, logger, supervisor),
       openQueue: (scriptType, connection) =>
         new Queue(jobQueueName(scriptType), { connection, prefix: resolved.prefix }),
     });
@@ -255,7 +261,7 @@ export class WorkerLifecycleManagerBuilder {
 /** Pings and job activity through the caller's Supervisor, or through clients of our own. */
 function openTransport(
   resolved: ResolvedRedisConnection,
-  redisUrl: string,
+  redisUrl: RedisConnectionOptions,
   logger: Logger,
   supervisor: SupervisorPort | undefined,
 ): LifecycleTransport {
