@@ -173,11 +173,13 @@ export class ZinitSession {
   }
 
   #connect(refresh: boolean): Promise<ZinitClient> {
-    const { socketPath, configDir, protocol: forced, logger } = this.#options;
+    const { socketPath, configDir, protocol: forced, logger, clock } = this.#options;
     const pending = (async () => {
       const protocol = forced === 'auto' ? await protocolOf(socketPath, { refresh }) : forced;
       logger?.debug({ protocol }, 'zinit protocol selected');
-      return protocol === 'legacy' ? new LegacyZinitClient(socketPath, configDir) : new JsonRpcZinitClient(socketPath);
+      return protocol === 'legacy'
+        ? new LegacyZinitClient(socketPath, configDir)
+        : new JsonRpcZinitClient(socketPath, clock);
     })();
     // A failed detection leaves no client behind: the next call detects again. (This reaction runs before the
     // caller's, so the caller sees the session without the failed client.)
