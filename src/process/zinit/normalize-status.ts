@@ -6,7 +6,7 @@
  */
 import type { ServiceSpec, ServiceState, ServiceStatus } from '../process-manager.js';
 import type { ZinitRawStatus } from './zinit-client.js';
-import { parseZinitState } from './zinit-state.js';
+import { parseZinitState, SPAWN_FAILURE_REASON, TEST_FAILURE_REASON } from './zinit-state.js';
 
 /** What the manager knows beyond Zinit's reply. */
 export interface ZinitKnowledge {
@@ -25,20 +25,28 @@ export function isStoppedOnPurpose(
 }
 
 /**
- * Why a service is in `failure` or `test-failure`, in words that name the command of its spec. Zinit only says
- * `Failure`: a missing binary, no execute permission and an unparsable exec line all look the same.
+ * Why Zinit could not spawn a service (`Failure`), naming the binary of its spec when it was declared here. Zinit only
+ * says `Failure`: a missing binary, no execute permission and an unparsable exec line all look the same.
  */
+export function spawnFailureReason(spec: ServiceSpec | undefined): string {
+  if (spec === undefined) return SPAWN_FAILURE_REASON;
+  return `Zinit could not spawn ${spec.command[0]}: missing binary, no execute permission, or an unparsable exec line`;
+}
+
+/** Why Zinit could not run a service's health check (`TestFailure`), naming the check of its spec when known. */
+export function healthCheckFailureReason(spec: ServiceSpec | undefined): string {
+  const check = spec?.healthCheck?.[0];
+  return check === undefined ? TEST_FAILURE_REASON : `Zinit could not run the health check ${check}`;
+}
+
+/** The reason of a state: the spec's words for the two failures, else what the state string said. */
 export function reasonFor(
   spec: ServiceSpec | undefined,
   state: ServiceState,
   parsedReason: string | undefined,
 ): string | undefined {
-  if (state === 'failure' && spec) {
-    return `Zinit could not spawn ${spec.command[0]}: missing binary, no execute permission, or an unparsable exec line`;
-  }
-  if (state === 'test-failure' && spec?.healthCheck) {
-    return `Zinit could not run the health check ${spec.healthCheck[0]}`;
-  }
+  if (state === 'failure') return spawnFailureReason(spec);
+  if (state === 'test-failure') return healthCheckFailureReason(spec);
   return parsedReason;
 }
 

@@ -66,7 +66,7 @@ export function renderServiceYaml(config: ZinitServiceConfig): string {
   const lines = [`exec: ${q(config.exec)}`];
   if (config.test !== undefined) lines.push(`test: ${q(config.test)}`);
   lines.push(`oneshot: ${config.oneshot ? 'true' : 'false'}`);
-  lines.push(config.after.length === 0 ? 'after: []' : `after: [${config.after.map(q).join(', ')}]`);
+  lines.push(`after: [${config.after.map(q).join(', ')}]`);
   const envEntries = Object.entries(config.env);
   if (envEntries.length === 0) lines.push('env: {}');
   else {

@@ -13,14 +13,20 @@
  */
 import type { ProcessEvent } from '../process-events.js';
 import type { ServiceSpec } from '../process-manager.js';
-import { dependencySatisfied, isStoppedOnPurpose, reasonFor, type ZinitKnowledge } from './normalize-status.js';
+import {
+  dependencySatisfied,
+  healthCheckFailureReason,
+  isStoppedOnPurpose,
+  spawnFailureReason,
+  type ZinitKnowledge,
+} from './normalize-status.js';
 import type { ZinitRawStatus } from './zinit-client.js';
 import { parseZinitState } from './zinit-state.js';
 
 /** What the poller last saw of one service, and which events it already emitted for it. */
 export interface ServiceMemory {
-  /** The state string last applied; '' makes the next status apply whatever it says. */
-  readonly raw: string;
+  /** The state string last applied; undefined (nothing applied yet) makes the next status apply whatever it says. */
+  readonly raw: string | undefined;
   /** pid for which `process.spawned` was emitted (0: none). */
   readonly spawnedPid: number;
   /** pid for which `process.running` was emitted (0: none). */
@@ -65,7 +71,7 @@ export interface DiffOutcome {
   readonly holdDown: string[];
 }
 
-const FRESH: ServiceMemory = { raw: '', spawnedPid: 0, runningPid: 0, exitedPid: -1, stoppedReported: false };
+const FRESH: ServiceMemory = { raw: undefined, spawnedPid: 0, runningPid: 0, exitedPid: -1, stoppedReported: false };
 
 function adoptsSilently(observed: ObservedServices, name: string, specs: ReadonlyMap<string, ServiceSpec>): boolean {
   return !observed.baselineDone && !observed.services.has(name) && !specs.has(name);
@@ -120,8 +126,10 @@ export function inDependencyOrder(statuses: readonly ZinitRawStatus[]): ZinitRaw
     }
     return deepest;
   };
-  const depths = new Map(statuses.map((status) => [status.name, depth(status, new Set())]));
-  return [...statuses].sort((a, b) => (depths.get(a.name) ?? 0) - (depths.get(b.name) ?? 0));
+  return statuses
+    .map((status) => ({ status, depth: depth(status, new Set()) }))
+    .sort((a, b) => a.depth - b.depth)
+    .map(({ status }) => status);
 }
 
 /** The events one status adds to what was seen of its service. */
@@ -135,7 +143,8 @@ function eventsFor(
   const memory = { ...before };
   const events: ProcessEvent[] = [];
   let holdDown = false;
-  const spawned = (spawnedPid: number) => {
+  // No pid (undefined or 0): nothing was spawned that could be reported.
+  const spawned = (spawnedPid = 0) => {
     if (spawnedPid > 0 && memory.spawnedPid !== spawnedPid) {
       memory.spawnedPid = spawnedPid;
       events.push({ type: 'process.spawned', service: name, pid: spawnedPid, at });
@@ -158,9 +167,10 @@ function eventsFor(
       case 'success':
       case 'error': {
         // Error strings name the pid that ended; a whole run may have happened between two polls.
-        if (parsed.pid !== undefined) spawned(parsed.pid);
+        spawned(parsed.pid);
         const exitPid = parsed.pid ?? (memory.spawnedPid > 0 ? memory.spawnedPid : null);
-        if (exitPid === null || memory.exitedPid !== exitPid) {
+        // A pid-less exit (null) is never the one already reported (-1 stands for none).
+        if (memory.exitedPid !== exitPid) {
           memory.exitedPid = exitPid ?? -1;
           const code = parsed.code ?? null;
           events.push({
@@ -179,7 +189,7 @@ function eventsFor(
         events.push({
           type: 'process.spawnFailed',
           service: name,
-          reason: reasonFor(spec, 'failure', parsed.reason) ?? 'spawn failed',
+          reason: spawnFailureReason(spec),
           at,
         });
         break;
@@ -187,7 +197,7 @@ function eventsFor(
         events.push({
           type: 'process.healthFailed',
           service: name,
-          reason: reasonFor(spec, 'test-failure', parsed.reason) ?? 'health check could not run',
+          reason: healthCheckFailureReason(spec),
           at,
         });
         break;
@@ -247,7 +257,7 @@ export function diffPoll(
   const changed: ZinitRawStatus[] = [];
   for (const [name, raw] of listed) {
     const seen = services.get(name);
-    if (seen === undefined && adoptsSilently(observed, name, knowledge.specs)) {
+    if (adoptsSilently(observed, name, knowledge.specs)) {
       // Already there before this supervisor looked: no events for the past, but a recorded exit is not news later.
       services.set(name, { ...FRESH, raw, exitedPid: parseZinitState(raw).pid ?? -1 });
       continue;
@@ -257,7 +267,7 @@ export function diffPoll(
       if (!mayBeReplaced(seen, raw, afterOutage) || status === undefined || status.pid === seen.spawnedPid) continue;
       // The process we knew is gone and another runs in its place: its end was never seen, so its code is unknown.
       events.push({ type: 'process.exited', service: name, pid: seen.spawnedPid, code: null, signal: null, at });
-      services.set(name, { ...seen, exitedPid: seen.spawnedPid, raw: '' });
+      services.set(name, { ...seen, exitedPid: seen.spawnedPid, raw: undefined });
     }
     if (status !== undefined) changed.push(status);
   }

@@ -70,10 +70,11 @@ describe('decodeJsonRpcMessage', () => {
     expect(decodeJsonRpcMessage('{"jsonrpc":"2.0","method":3}')).toEqual({ kind: 'response', id: null, result: null });
   });
 
-  it('refuses a line that is not JSON with ZinitProtocolError quoting it', () => {
+  it('refuses a line that is not JSON with ZinitProtocolError quoting it, the parse error as its cause', () => {
     const decode = () => decodeJsonRpcMessage('{"state":"ok","body"');
 
     expect(decode).toThrow(ZinitProtocolError);
+    expect(() => decode()).toThrow(expect.objectContaining({ cause: expect.any(SyntaxError) }));
     expect(decode).toThrow('Zinit sent a line that is not JSON: "{\\"state\\":\\"ok\\",\\"body\\""');
   });
 
@@ -138,5 +139,6 @@ describe('jsonRpcErrorKind', () => {
       'shutting-down',
     );
     expect(jsonRpcErrorKind({ code: -32006, message: 'Server error' }, 'service_start')).toBe('shutting-down');
+    expect(jsonRpcErrorKind({ code: -32000, message: 'Server error' }, 'system_shutdown')).toBe('unknown-service');
   });
 });

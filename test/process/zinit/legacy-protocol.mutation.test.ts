@@ -75,6 +75,7 @@ describe('decodeLegacyReply', () => {
     const decode = () => decodeLegacyReply('{"state":"ok","bo', 'list');
 
     expect(decode).toThrow(ZinitProtocolError);
+    expect(() => decode()).toThrow(expect.objectContaining({ cause: expect.any(SyntaxError) }));
     expect(decode).toThrow(
       'Zinit answered `list` with text that is not a legacy reply envelope: "{\\"state\\":\\"ok\\",\\"bo"',
     );
@@ -94,6 +95,14 @@ describe('decodeLegacyReply', () => {
 
     expect(error?.message).toContain(JSON.stringify(long.slice(0, 200)));
     expect(error?.message).not.toContain(long.slice(0, 201));
+  });
+
+  it('quotes at most 200 characters of an unexpected envelope', () => {
+    const long = JSON.stringify({ state: 'maybe', body: 'b'.repeat(300) });
+
+    expect(() => decodeLegacyReply(long, 'list')).toThrow(
+      `Zinit answered \`list\` with an unexpected envelope: ${JSON.stringify(long.slice(0, 200))}`,
+    );
   });
 
   it.each([

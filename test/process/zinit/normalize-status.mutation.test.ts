@@ -59,7 +59,9 @@ describe('normalizeStatus', () => {
   });
 
   it('reads target Down with no process as stopped, without a reason', () => {
-    expect(normalizeStatus(raw('Error(Signaled(Pid(9), SIGTERM, false))', { target: 'Down' }), knowledgeOf())).toEqual({
+    expect(
+      normalizeStatus(raw('Error(Signaled(Pid(9), SIGTERM, false))', { target: 'Down' }), knowledgeOf()),
+    ).toStrictEqual({
       name: 'svc',
       state: 'stopped',
       pid: 0,
@@ -106,9 +108,24 @@ describe('reasonFor', () => {
     );
   });
 
-  it("keeps Zinit's own reason otherwise", () => {
-    expect(reasonFor(spec('svc'), 'test-failure', 'raw')).toBe('raw');
-    expect(reasonFor(undefined, 'failure', 'raw')).toBe('raw');
+  it("uses Zinit's words for a failure of a service not declared here, or without a health check", () => {
+    expect(reasonFor(spec('svc'), 'test-failure', 'raw')).toBe('Zinit could not run the health check command');
+    expect(reasonFor(spec('svc', { healthCheck: [] }), 'test-failure', 'raw')).toBe(
+      'Zinit could not run the health check command',
+    );
+    expect(reasonFor(undefined, 'failure', 'raw')).toBe(
+      'Zinit could not spawn the command (missing binary or unparsable exec)',
+    );
+  });
+
+  it('has no reason at all for a running service', () => {
+    expect(Object.keys(normalizeStatus(raw('Running', { pid: 3 }), knowledgeOf()))).not.toContain('reason');
+  });
+
+  it("keeps the state string's reason for the other states", () => {
+    expect(reasonFor(spec('svc', { healthCheck: ['/opt/bin/probe'] }), 'error', 'exited with code 2')).toBe(
+      'exited with code 2',
+    );
     expect(reasonFor(spec('svc'), 'error', 'exited with code 2')).toBe('exited with code 2');
     expect(reasonFor(spec('svc'), 'running', undefined)).toBeUndefined();
   });

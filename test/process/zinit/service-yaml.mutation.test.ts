@@ -14,7 +14,7 @@ import {
 
 describe('toZinitServiceConfig', () => {
   it('fills the defaults for a minimal spec: no test, no dir, SIGTERM, the default stop timeout', () => {
-    expect(toZinitServiceConfig({ name: 'w', command: ['/bin/sleep', '5'] })).toEqual({
+    expect(toZinitServiceConfig({ name: 'w', command: ['/bin/sleep', '5'] })).toStrictEqual({
       exec: '/bin/sleep 5',
       oneshot: false,
       after: [],

@@ -89,7 +89,7 @@ function replay(
 
 const withoutAt = (events: readonly ProcessEvent[]) => events.map(({ at: _at, ...rest }) => rest);
 
-const memory = (raw: string, extra: Partial<ServiceMemory> = {}): ServiceMemory => ({
+const memory = (raw: string | undefined, extra: Partial<ServiceMemory> = {}): ServiceMemory => ({
   raw,
   spawnedPid: 0,
   runningPid: 0,
@@ -287,8 +287,43 @@ describe('diffPoll', () => {
   });
 
   it('does not report a process without a pid as spawned or running', () => {
+    const seen = observedOf({ t: memory('Error(Exited(Pid(5), 1))', { spawnedPid: 5, runningPid: 5, exitedPid: 5 }) });
+
     expect(poll(observedOf({}), [status('t', 'Spawned', 0)]).events).toEqual([]);
     expect(poll(observedOf({}), [status('t', 'Running', 0)]).events).toEqual([]);
+    expect(poll(seen, [status('t', 'Spawned', 0)]).events).toEqual([]);
+    expect(poll(seen, [status('t', 'Running', 0)]).events).toEqual([]);
+  });
+
+  it('does not report a process again when its status is applied afresh', () => {
+    const seen = observedOf({ t: memory(undefined, { spawnedPid: 9, runningPid: 9 }) });
+
+    expect(applyStatus(seen, status('t', 'Running', 9), 1, knowledgeOf()).events).toEqual([]);
+  });
+
+  it('reports a state once while its string stays the same', () => {
+    const failed = applyStatus(observedOf({}), status('f', 'Failure'), 1, knowledgeOf());
+    const blocked = applyStatus(
+      observedOf({}),
+      status('b', 'Blocked', 0, { after: { x: 'Unknown' } }),
+      1,
+      knowledgeOf(),
+    );
+
+    expect(applyStatus(failed.observed, status('f', 'Failure'), 2, knowledgeOf()).events).toEqual([]);
+    expect(
+      applyStatus(blocked.observed, status('b', 'Blocked', 0, { after: { x: 'Unknown' } }), 2, knowledgeOf()).events,
+    ).toEqual([]);
+  });
+
+  it('reports the exit of a process after a pid-less exit, whatever its pid', () => {
+    const first = poll(observedOf({}), [status('s', 'Success')]);
+    const next = poll(first.observed, [status('s', 'Error(Exited(Pid(1), 2))')]);
+
+    expect(withoutAt(next.events)).toEqual([
+      { type: 'process.spawned', service: 's', pid: 1 },
+      { type: 'process.exited', service: 's', pid: 1, code: 2, signal: null },
+    ]);
   });
 
   it('reports a kill by signal with the signal and no code', () => {
@@ -398,6 +433,15 @@ describe('diffPoll', () => {
     expect(down.events.map((event) => event.type)).toEqual(['process.exited', 'process.stopped']);
     expect(stillDown.events).toEqual([]);
     expect(downAgain.events.map((event) => event.type)).toEqual(['process.exited', 'process.stopped']);
+  });
+
+  it('reports `stopped` again only after the target went Up in between', () => {
+    const running = observedOf({ s: memory('Running', { spawnedPid: 5, runningPid: 5 }) });
+    const down = poll(running, [status('s', 'Error(Signaled(Pid(5), SIGTERM, false))', 0, { target: 'Down' })]);
+    const aliveWhileDown = poll(down.observed, [status('s', 'Running', 6, { target: 'Down' })]);
+    const goneAgain = poll(aliveWhileDown.observed, [status('s', 'Success', 0, { target: 'Down' })]);
+
+    expect(goneAgain.events.map((event) => event.type)).toEqual(['process.exited']);
   });
 
   it('does not report `stopped` while the process still runs after its target went Down', () => {

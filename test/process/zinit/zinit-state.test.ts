@@ -76,6 +76,7 @@ describe('parseZinitState', () => {
     expect(parseZinitState('Error(Exited(Pid(3),7))')).toMatchObject({ state: 'error', pid: 3, code: 7 });
     expect(parseZinitState('Error(Exited(Pid(3), -1))')).toMatchObject({ code: -1, reason: 'exited with code -1' });
     expect(parseZinitState('Error(Exited(Pid(3),  0))')).toMatchObject({ code: 0, reason: 'exited with code 0' });
+    expect(parseZinitState('Error(Exited(Pid(3), 127))')).toMatchObject({ code: 127, reason: 'exited with code 127' });
   });
 
   it('reads a signal without spaces after the commas, and a signal name with digits', () => {
