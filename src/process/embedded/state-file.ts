@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { isGroupAlive, readCommandLine, readProcessGroup, signalGroup, waitForGroupExit } from '../process-group.js';
-import { KILL_CONFIRM_TIMEOUT_MS } from './terminate-group.js';
+import { KILL_CONFIRM_TIMEOUT_MS } from '../process-manager.js';
 
 export interface ChildRecord {
   name: string;
