@@ -22,6 +22,7 @@ export type PingOutcome =
   | { type: 'ok'; reply: PingReply; latencyMs: number }
   | { type: 'timeout'; timeoutMs: number }
   | { type: 'failed'; reason: string }
+  | { type: 'invalid-reply'; reason: string }
   | { type: 'transport-down'; reason: string };
 
 /** Normalized process-manager status, as `src/process/process-events.ts` emits it (`service` may ride along). */

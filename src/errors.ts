@@ -15,9 +15,11 @@ export type SupervisorErrorCode =
   | 'WORKER_START_FAILED'
   | 'WORKER_NOT_FOUND'
   | 'INVALID_JOB'
+  | 'INVALID_JOB_RESULT'
   | 'JOB_TIMEOUT'
   | 'JOB_FAILED'
   | 'JOB_NOT_FOUND'
+  | 'JOB_ID_IN_USE'
   | 'REDIS_UNAVAILABLE'
   | 'INTEGRITY'
   | 'ADMIN'
@@ -134,6 +136,37 @@ export class InvalidJobError extends SupervisorError {
     options?: SupervisorErrorOptions,
   ) {
     super('INVALID_JOB', message, options);
+  }
+}
+
+/**
+ * A job completed, but its worker's return value does not match the protocol's job result (a plain string, a missing
+ * `stdout`...): `field` names what is wrong ('' when the value is not an object at all).
+ */
+export class InvalidJobResultError extends SupervisorError {
+  constructor(
+    readonly jobId: string,
+    readonly field: string,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('INVALID_JOB_RESULT', message, options);
+  }
+}
+
+/**
+ * A job was sent with an id another job holds: `state` is that job's (`waiting`, `active`, `delayed`,
+ * `prioritized`, `completed`, `failed`, `created`, or `claimed` while its sender is still enqueueing it). An id
+ * stays in use while its job is kept (one day); the job sent first keeps it, and nobody gets another job's result.
+ */
+export class JobIdInUseError extends SupervisorError {
+  constructor(
+    readonly jobId: string,
+    readonly state: string,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('JOB_ID_IN_USE', message, options);
   }
 }
 

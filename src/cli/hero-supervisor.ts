@@ -13,12 +13,15 @@ import { AdminClient } from '../admin/admin-client.js';
 import type { SupervisorConfig } from '../config/config-types.js';
 import { configError, configSecrets, loadConfig } from '../config/load-config.js';
 import { AdminRequestError, ConfigError, DaemonUnreachableError, UnauthorizedError } from '../errors.js';
+import { formatFleet } from '../fleet/fleet-table.js';
 import { Redactor } from '../log/redact.js';
 import { packageVersion } from '../worker/version.js';
 import { resolveEndpoint } from './admin-endpoint.js';
 import { EXIT, EXIT_CODES_HELP, type ExitCode } from './exit-codes.js';
 import { DEFAULT_INSPECT_PORT, replayInspectionLog } from './inspection.js';
+import { addJobsCommand } from './jobs-command.js';
 import { formatStatus } from './status-table.js';
+import { showWorkerStatus } from './worker-status.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -203,9 +206,22 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     program
       .command('status')
       .description('show workers (state, pid, uptime, last job, restarts, CPU, memory) and queues')
-      .option('--json', 'print the status as JSON'),
-  ).action(async (options: ControlOptions & { json?: boolean }) => {
+      .argument('[worker]', 'show only this worker, one field per line (as `zinit status <name>`)')
+      .option('--json', 'print the status as JSON')
+      .option('--fleet', 'show every supervisor of the fleet, its workers and their states'),
+  ).action(async (worker: string | undefined, options: ControlOptions & { json?: boolean; fleet?: boolean }) => {
+    if (options.fleet) {
+      const fleet = await (await client(options)).fleet();
+      out(options.json ? JSON.stringify(fleet, null, 2) : formatFleet(fleet));
+      return;
+    }
     const report = await (await client(options)).status();
+    if (worker !== undefined) {
+      const shown = showWorkerStatus(report, worker, options.json ?? false);
+      (shown.found ? out : err)(shown.text);
+      if (!shown.found) exitCode = EXIT.notFound;
+      return;
+    }
     out(options.json ? JSON.stringify(report, null, 2) : formatStatus(report));
   });
 
@@ -262,6 +278,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       process.off('SIGINT', stop);
     }
   });
+
+  addJobsCommand(program, { out, env: io.env, readConfig });
 
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: out, writeErr: err });

@@ -2,6 +2,7 @@
  * The resolved configuration everything else reads: defaults applied, durations in milliseconds,
  * environment references resolved. Secrets are plain strings here; `configSecrets()` lists them for redaction.
  */
+import type { FleetConfig } from '../fleet/fleet-config.js';
 import type { ParsedConfig } from './schema.js';
 
 export type LogLevel = ParsedConfig['logging']['level'];
@@ -22,6 +23,8 @@ export interface RedisConfig {
   /** Secret. */
   password?: string;
   keyPrefix: string;
+  /** Redis Cluster nodes (`host:port`); the key prefix is then a hash tag. */
+  cluster?: string[];
 }
 
 export type ProcessManagerConfig =
@@ -96,4 +99,6 @@ export interface SupervisorConfig {
   restartPolicy: RestartPolicyConfig;
   logging: { level: LogLevel; pretty: boolean };
   admin: AdminConfig;
+  /** Set: this supervisor is a fleet member (src/fleet/). */
+  fleet?: FleetConfig;
 }

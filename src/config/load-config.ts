@@ -312,6 +312,7 @@ function resolve(
     };
   }
 
+  checkFleetTypes(parsed, issues);
   const tokenFromEnv = admin.token === undefined ? nonEmpty(env[admin.tokenEnv]) : undefined;
   if (tokenFromEnv !== undefined && tokenFromEnv.length < MIN_ADMIN_TOKEN_LENGTH) {
     issues.push({
@@ -333,6 +334,7 @@ function resolve(
       ...(tls !== undefined && { tls }),
       ...(redis.username !== undefined && { username: redis.username }),
       ...(password !== undefined && { password }),
+      ...(redis.cluster !== undefined && { cluster: redis.cluster }),
     },
     processManager: parsed.processManager,
     scriptTypes,
@@ -350,9 +352,28 @@ function resolve(
       ...(admin.tokenFile !== undefined && { tokenFile: admin.tokenFile }),
       ...(admin.allowRemote && { allowRemote: true }),
     },
+    ...(parsed.fleet !== undefined && { fleet: parsed.fleet }),
   };
   issues.push(...passEnvIssues(parsed, configSecrets(config), env));
   return config;
+}
+
+/** The fleet's bounds name configured script types, and min <= max. */
+function checkFleetTypes(parsed: ParsedConfig, issues: ConfigIssue[]): void {
+  for (const [name, limits] of Object.entries(parsed.fleet?.scriptTypes ?? {})) {
+    const known = Object.keys(parsed.scriptTypes);
+    if (!known.includes(name)) {
+      issues.push({
+        path: `fleet.scriptTypes.${name}`,
+        message: `unknown script type; expected one of ${known.map((type) => `\`${type}\``).join(', ') || '(none configured)'}`,
+      });
+    } else if (limits.min !== undefined && limits.max !== undefined && limits.min > limits.max) {
+      issues.push({
+        path: `fleet.scriptTypes.${name}`,
+        message: `\`min\` (${limits.min}) is greater than \`max\` (${limits.max}); expected min <= max`,
+      });
+    }
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -4,6 +4,8 @@
  * resolves environment references into a `SupervisorConfig`. The JSON Schema for editors is generated from it.
  */
 import { z } from 'zod';
+import { fleetConfigSchema } from '../fleet/fleet-config.js';
+import { MAX_COUNT, MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_WORKERS_PER_TYPE } from '../limits.js';
 import { DEFAULTS } from './defaults.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
 
@@ -32,7 +34,8 @@ const duration = z
     ],
     { error: DURATION_EXPECTED },
   )
-  .transform((value) => parseDuration(value) as number);
+  .transform((value) => parseDuration(value) as number)
+  .refine((ms) => ms <= MAX_DURATION_MS, { error: `expected at most ${MAX_DURATION_TEXT}` });
 const positiveDuration = duration.refine((ms) => ms > 0, { error: 'expected a duration greater than 0' });
 
 const DURATION_DESCRIPTION = 'Milliseconds, or a string with a unit: `500ms`, `30s`, `10m`, `1h`.';
@@ -109,9 +112,16 @@ const redisSchema = z
     passwordEnv: envName.optional().meta({ description: 'Read the password from this environment variable.' }),
     keyPrefix: z
       .string()
-      .regex(/^[A-Za-z0-9_-]+$/, { error: 'expected letters, digits, `_` and `-`' })
+      .regex(/^([A-Za-z0-9_-]+|\{[A-Za-z0-9_-]+\})$/, {
+        error: 'expected letters, digits, `_` and `-`, or such a name in braces (a Redis Cluster hash tag: `{hero}`)',
+      })
       .default(DEFAULTS.redis.keyPrefix)
-      .meta({ description: 'Prefix of every BullMQ key.' }),
+      .meta({ description: 'Prefix of every BullMQ key; `{hero}` (a hash tag) for a Redis Cluster.' }),
+    cluster: z
+      .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected `host:port`' }))
+      .min(1)
+      .optional()
+      .meta({ description: 'Redis Cluster nodes (`host:port`); the key prefix must then be a hash tag (`{hero}`).' }),
   })
   .refine((redis) => redis.password === undefined || redis.passwordEnv === undefined, {
     error: 'expected at most one of `password` and `passwordEnv`',
@@ -151,6 +161,7 @@ const autoscaleSchema = z.strictObject({
     .number()
     .int()
     .min(1)
+    .max(MAX_COUNT)
     .default(DEFAULTS.autoscale.targetJobsPerWorker)
     .meta({ description: 'Desired workers = ceil(queue depth / this), within min and max.' }),
   stabilizationWindowMs: durationField(
@@ -184,9 +195,16 @@ const scriptTypeSchema = z.strictObject({
     .number()
     .int()
     .min(0)
+    .max(MAX_WORKERS_PER_TYPE)
     .default(DEFAULTS.scriptType.min)
     .meta({ description: 'Workers kept at least (0 allows scale to zero).' }),
-  max: z.number().int().min(1).optional().meta({ description: 'Defaults to `min` (at least 1).' }),
+  max: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_WORKERS_PER_TYPE)
+    .optional()
+    .meta({ description: 'Defaults to `min` (at least 1).' }),
   maxMemoryMb: z
     .number()
     .positive()
@@ -233,6 +251,7 @@ const healthSchema = z.strictObject({
     .number()
     .int()
     .min(1)
+    .max(MAX_COUNT)
     .default(DEFAULTS.health.failureThreshold)
     .meta({ description: 'Consecutive failed pings that restart a worker.' }),
   startTimeoutMs: durationField(
@@ -258,6 +277,7 @@ const restartPolicySchema = z.strictObject({
     .number()
     .int()
     .min(0)
+    .max(MAX_COUNT)
     .default(DEFAULTS.restartPolicy.maxRestarts)
     .meta({ description: 'Restart intensity: more restarts than this within `windowMs` and the worker gives up.' }),
   windowMs: durationField(
@@ -318,6 +338,9 @@ export const configSchema = z
     restartPolicy: restartPolicySchema.default(restartPolicySchema.parse({})),
     logging: loggingSchema.default(loggingSchema.parse({})),
     admin: adminSchema.default(adminSchema.parse({})),
+    fleet: fleetConfigSchema
+      .optional()
+      .meta({ description: 'One member of a fleet of supervisors (src/fleet/README.md).' }),
   })
   .meta({ title: 'hero-supervisor configuration' });
 

@@ -15,6 +15,7 @@ import type { AdminControl } from '../admin/admin-server.js';
 import type { QueueReport, ServiceReport, StatusReport, WorkerReport } from '../admin/status-report.js';
 import type { SupervisorConfig } from '../config/config-types.js';
 import { SupervisorError, WorkerNotFoundError } from '../errors.js';
+import type { FleetReport } from '../fleet/fleet-report.js';
 import type { WorkerLifecycleManager } from '../lifecycle/worker-lifecycle-manager.js';
 import { PeriodicSampler } from '../metrics/periodic-sampler.js';
 import { CpuRateTracker, lifetimeCpuPercent, type ProcessStats, readProcessStats } from '../metrics/proc-stats.js';
@@ -96,6 +97,11 @@ export interface DaemonControlParts {
   startedAt: number;
   /** Where a failed background sample is reported. */
   logger?: Logger;
+  /** In a fleet, `scale` sets the fleet's desired count and `fleet()` reports every member. */
+  fleet?: {
+    setDesired(scriptType: string, count: number): Promise<void>;
+    report(): Promise<FleetReport>;
+  };
 }
 
 export class DaemonControl implements AdminControl {
@@ -203,7 +209,13 @@ export class DaemonControl implements AdminControl {
   async scale(scriptType: string, count: number): Promise<void> {
     const known = Object.keys(this.#parts.config.scriptTypes);
     if (!known.includes(scriptType)) throw new ScriptTypeNotFoundError(scriptType, known);
-    await this.#parts.lifecycle.scaleWorkers(scriptType, count);
+    if (this.#parts.fleet !== undefined) await this.#parts.fleet.setDesired(scriptType, count);
+    else await this.#parts.lifecycle.scaleWorkers(scriptType, count);
+  }
+
+  /** Every fleet member and its workers; undefined when this daemon is not in a fleet. */
+  async fleet(): Promise<FleetReport | undefined> {
+    return this.#parts.fleet?.report();
   }
 
   async restart(worker: string): Promise<void> {

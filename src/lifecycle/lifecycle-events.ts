@@ -13,6 +13,8 @@ export interface WorkerStateChangedEvent {
   pid: number | null;
   /** Why, when the change is a failure or a give-up (`killed by SIGKILL`, `restart-intensity`, ...). */
   reason: string | null;
+  /** The machine event that caused the change (`process.exited`, `RESTART`, `xstate.init`...), when known. */
+  event?: string;
   at: number;
 }
 

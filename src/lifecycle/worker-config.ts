@@ -5,6 +5,8 @@
  */
 import { isAbsolute } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { assertDuration, configError } from '../limits.js';
+import { splitShellWords } from '../process/zinit/shell-words.js';
 
 /** Names become service names (Zinit refuses `.`, `/` and `\`) and queue names (BullMQ refuses `:`). */
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -35,6 +37,13 @@ function checkArgv(path: string, value: unknown): readonly string[] {
     throw invalid(path, 'an array of strings without NUL bytes (argv, never a shell string)', value);
   }
   return Object.freeze([...value]);
+}
+
+/** A one-string command as shell words (no shell, no expansion); unbalanced quotes are refused, naming the option. */
+function splitCommandLine(path: string, text: string): readonly string[] {
+  const words = splitShellWords(text);
+  if (words === undefined) throw invalid(path, 'a command line with balanced quotes and no trailing backslash', text);
+  return words;
 }
 
 export class WorkerConfig {
@@ -148,9 +157,13 @@ export class WorkerConfig {
     return this;
   }
 
-  /** argv of a command that exits 0 once the worker is healthy (e.g. `['hero-worker', '--health-check']`). */
-  withHealthCheck(argv: readonly string[]): this {
-    const checked = checkArgv('healthCheck', argv);
+  /**
+   * argv of a command that exits 0 once the worker is healthy (e.g. `['hero-worker', '--health-check']`), or the
+   * design's one-string form (`'/usr/local/bin/osis_worker --health-check'`), split into words as Zinit splits `test:`
+   * (quotes group, no expansion) and never given to a shell. argv is preferred: nothing to split.
+   */
+  withHealthCheck(argv: readonly string[] | string): this {
+    const checked = checkArgv('healthCheck', typeof argv === 'string' ? splitCommandLine('healthCheck', argv) : argv);
     if (checked.length === 0) throw invalid('healthCheck', 'a non-empty argv', argv);
     this.#healthCheck = checked;
     return this;
@@ -167,6 +180,7 @@ export class WorkerConfig {
   /** How long a stopping worker may take to finish its active job before SIGKILL. */
   withStopTimeout(ms: number): this {
     if (!Number.isInteger(ms) || ms < 0) throw invalid('stopTimeoutMs', 'a non-negative integer of ms', ms);
+    assertDuration('stopTimeoutMs', ms, configError);
     this.#stopTimeoutMs = ms;
     return this;
   }

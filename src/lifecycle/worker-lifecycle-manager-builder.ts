@@ -9,6 +9,7 @@ import { type Logger, pino } from 'pino';
 import type { WorkerSettings } from '../../machines/worker.defaults.js';
 import type { PingOutcome } from '../../machines/worker.events.js';
 import { ConfigError } from '../errors.js';
+import { assertCount, assertDuration, configError, MAX_COUNT } from '../limits.js';
 import type { ProcessManager, ServiceSpec } from '../process/process-manager.js';
 import { ZinitProcessManager } from '../process/zinit/zinit-process-manager.js';
 import { JobActivityStream } from '../transport/job-activity.js';
@@ -16,6 +17,7 @@ import { PingClient } from '../transport/ping-client.js';
 import { jobQueueName } from '../transport/queue-names.js';
 import {
   createRedisConnection,
+  type RedisConnectionOptions,
   type ResolvedRedisConnection,
   resolveRedisConnection,
 } from '../transport/redis-connection.js';
@@ -54,6 +56,7 @@ export class WorkerLifecycleManagerBuilder {
   readonly #scriptTypes = new Map<string, ScriptTypeOptions>();
   #redisUrl: string | undefined;
   #prefix: string | undefined;
+  #cluster: readonly string[] | undefined;
   #supervisor: SupervisorPort | undefined;
   #logger: Logger | undefined;
   #clock: Clock = systemClock;
@@ -88,11 +91,15 @@ export class WorkerLifecycleManagerBuilder {
     return this;
   }
 
-  /** The workers' Redis (`{redisUrl}`) and key prefix. @defaultValue 'redis://127.0.0.1:6379', prefix 'hero' */
-  withRedis(url: string, { prefix }: { prefix?: string } = {}): this {
-    resolveRedisConnection({ url, prefix }); // checks the URL and the prefix now, with their own messages
+  /**
+   * The workers' Redis (`{redisUrl}`) and key prefix; `cluster` (`host:port` nodes) for a Redis Cluster, whose
+   * prefix is a hash tag (`{hero}`). @defaultValue 'redis://127.0.0.1:6379', prefix 'hero'
+   */
+  withRedis(url: string, { prefix, cluster }: { prefix?: string; cluster?: readonly string[] } = {}): this {
+    resolveRedisConnection({ url, prefix, cluster }); // checks the URL and the prefix now, with their own messages
     this.#redisUrl = url;
     if (prefix !== undefined) this.#prefix = prefix;
+    this.#cluster = cluster;
     return this;
   }
 
@@ -118,6 +125,7 @@ export class WorkerLifecycleManagerBuilder {
         );
       }
     }
+    for (const [key, value] of Object.entries(settings)) checkBound(`settings.${key}`, value);
     this.#settings = { ...this.#settings, ...settings };
     return this;
   }
@@ -131,6 +139,7 @@ export class WorkerLifecycleManagerBuilder {
         );
       }
     }
+    for (const [key, value] of Object.entries(timings)) checkBound(`timings.${key}`, value);
     this.#timings = { ...this.#timings, ...timings };
     return this;
   }
@@ -212,7 +221,7 @@ export class WorkerLifecycleManagerBuilder {
     }
     const redisUrl = this.#redisUrl ?? DEFAULT_REDIS_URL;
     const supervisor = this.#supervisor;
-    const resolved = resolveRedisConnection({ url: redisUrl, prefix: this.#prefix });
+    const resolved = resolveRedisConnection({ url: redisUrl, prefix: this.#prefix, cluster: this.#cluster });
     const logger = this.#logger ?? pino({ name: 'hero-supervisor', level: 'info' }, pino.destination(2));
     const processManager = this.#processManager;
     return new WorkerLifecycleManager({
@@ -234,7 +243,7 @@ export class WorkerLifecycleManagerBuilder {
         typeof processManager === 'string'
           ? new ZinitProcessManager({ socketPath: processManager, configDir: DEFAULT_ZINIT_CONFIG_DIR, logger })
           : processManager,
-      openTransport: async () => openTransport(resolved, redisUrl, logger, supervisor),
+      openTransport: async () => openTransport(resolved, { url: redisUrl, cluster: this.#cluster }, logger, supervisor),
       openQueue: (scriptType, connection) =>
         new Queue(jobQueueName(scriptType), { connection, prefix: resolved.prefix }),
     });
@@ -252,7 +261,7 @@ export class WorkerLifecycleManagerBuilder {
 /** Pings and job activity through the caller's Supervisor, or through clients of our own. */
 function openTransport(
   resolved: ResolvedRedisConnection,
-  redisUrl: string,
+  redisUrl: RedisConnectionOptions,
   logger: Logger,
   supervisor: SupervisorPort | undefined,
 ): LifecycleTransport {
@@ -280,4 +289,10 @@ function openTransport(
       redis.disconnect();
     },
   };
+}
+
+/** A `…Ms` field is a duration (at most Node's timer limit), any other a count: see src/limits.ts. */
+function checkBound(field: string, value: number): void {
+  if (field.endsWith('Ms')) assertDuration(field, value, configError);
+  else assertCount(field, Math.ceil(value), 0, MAX_COUNT, configError);
 }

@@ -20,6 +20,7 @@ import {
   workerStateOf,
 } from '../../machines/worker.machine.js';
 import { ConfigError, WorkerNotFoundError, WorkerStartFailedError } from '../errors.js';
+import { assertDuration, configError } from '../limits.js';
 import type { ProcessEvent } from '../process/process-events.js';
 import type { ProcessManager, ServiceSpec } from '../process/process-manager.js';
 import type { JobActivity } from '../transport/wire-protocol.js';
@@ -308,6 +309,7 @@ export class WorkerLifecycleManager {
   /** Pings one worker now, whatever its state, and returns the outcome (`ok` with its reply, `timeout`, ...). */
   async pingWorker(name: string, { timeoutMs }: { timeoutMs?: number } = {}): Promise<HealthReport['outcome']> {
     const ref = this.#workerRef(name);
+    if (timeoutMs !== undefined) assertDuration('timeoutMs', timeoutMs, configError);
     return this.#transportOrThrow().ping(name, {
       timeoutMs: timeoutMs ?? snapshotOf(ref).context.settings.pingTimeoutMs,
     });
@@ -324,6 +326,7 @@ export class WorkerLifecycleManager {
   }: {
     intervalMs?: number;
   } = {}): HealthMonitoringHandle {
+    assertDuration('intervalMs', intervalMs, configError, 1);
     const timer = this.#every(intervalMs, async () => {
       await this.monitorWorkerHealth();
     });
@@ -579,7 +582,7 @@ export class WorkerLifecycleManager {
       throw new WorkerNotFoundError(worker, [...this.#configs.keys()]);
     return {
       config,
-      values: { workerId: worker, redisUrl: this.#options.redisUrl, scriptType },
+      values: { workerId: worker, redisUrl: this.#options.redisUrl, scriptType, prefix: this.#options.prefix },
       stopTimeoutMs: this.#options.timings.stopTimeoutMs,
     };
   }
@@ -603,6 +606,7 @@ export class WorkerLifecycleManager {
         to: change.state,
         pid: context.pid,
         reason: context.reason,
+        event: eventType,
         at,
       });
     }

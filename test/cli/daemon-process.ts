@@ -84,6 +84,10 @@ export interface DaemonConfigInput {
   redisYaml?: string;
   /** YAML of the `admin` section, with `{port}` and `{token}` filled in. @defaultValue '{ port: {port}, token: "{token}" }' */
   adminYaml?: string;
+  /** The admin port (a daemon restarted where the previous one listened). @defaultValue a free port */
+  port?: number;
+  /** The admin token. @defaultValue a fresh random one */
+  token?: string;
   /** Resolve once the daemon reports "supervisor running" (else as soon as it is spawned). @defaultValue true */
   waitUntilRunning?: boolean;
 }
@@ -94,8 +98,8 @@ export async function startDaemon(
 ): Promise<DaemonUnderTest> {
   assertBuilt();
   const dir = await mkdtemp(join(tmpdir(), 'hero-cli-'));
-  const port = await findFreePort();
-  const token = `test-token-${randomUUID()}`;
+  const port = input.port ?? (await findFreePort());
+  const token = input.token ?? `test-token-${randomUUID()}`;
   const prefix = `t${randomUUID().slice(0, 8)}`;
   const configPath = join(dir, 'supervisor.yaml');
   await writeFile(

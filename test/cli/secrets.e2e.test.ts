@@ -141,6 +141,36 @@ describe('secrets', () => {
     expectNoSecret(text);
   });
 
+  it("never appear in the dashboard's page, event stream or worker details (issue 15)", async () => {
+    const login = await fetch(`${daemon.endpoint}/dashboard/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token: daemon.token }),
+    });
+    expect(login.status).toBe(204);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const page = await (await fetch(`${daemon.endpoint}/dashboard`, { headers: { Cookie: cookie } })).text();
+    const worker = await (
+      await fetch(`${daemon.endpoint}/dashboard/api/workers/python_worker_0`, { headers: { Cookie: cookie } })
+    ).text();
+    // The stream never ends: read until its first tick.
+    const stream = await fetch(`${daemon.endpoint}/dashboard/api/stream`, { headers: { Cookie: cookie } });
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let events = '';
+    while (!events.includes('event: tick')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      events += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+
+    expect(page).toContain('id="fleet"');
+    expect(worker).toContain('"logs":[');
+    expect(events).toContain('"name":"python_worker_0"');
+    expectNoSecret([page, worker, events].join('\n'));
+  });
+
   it("never appear in the daemon's own logs", async () => {
     await runCli(['restart', 'python_worker_0', '-c', daemon.configPath], { REDIS_PASSWORD, WORKER_API_KEY: API_KEY });
 

@@ -1,6 +1,7 @@
 /** Options of EmbeddedProcessManager: declared once with their defaults, checked once in `resolveEmbeddedOptions()`. */
 import type { Logger } from 'pino';
 import { ConfigError } from '../../errors.js';
+import { DEFAULT_STOP_TIMEOUT_MS } from '../process-manager.js';
 
 export interface EmbeddedProcessManagerOptions {
   /** Diagnostics (spawns, exits, reaped orphans) and, with `forwardOutput`, the services' output. @defaultValue none */
@@ -23,7 +24,7 @@ export interface EmbeddedProcessManagerOptions {
   orphanStopTimeoutMs?: number;
   /** Default stop signal for specs without `stopSignal`. @defaultValue 'SIGTERM' */
   defaultStopSignal?: NodeJS.Signals;
-  /** Default for specs without `stopTimeoutMs`. @defaultValue 10_000 */
+  /** Default for specs without `stopTimeoutMs`. @defaultValue DEFAULT_STOP_TIMEOUT_MS (10_000) */
   defaultStopTimeoutMs?: number;
   /** Clock for event timestamps (epoch ms). @defaultValue Date.now */
   now?: () => number;
@@ -44,7 +45,7 @@ export const defaultEmbeddedOptions = {
   healthCheckTimeoutMs: 10 * SECOND,
   orphanStopTimeoutMs: 2 * SECOND,
   defaultStopSignal: 'SIGTERM',
-  defaultStopTimeoutMs: 10 * SECOND,
+  defaultStopTimeoutMs: DEFAULT_STOP_TIMEOUT_MS,
   now: Date.now,
 } as const satisfies Partial<EmbeddedProcessManagerOptions>;
 

@@ -26,13 +26,14 @@ import { baseEnvironment } from '../base-environment.js';
 import type { ProcessEvent, ProcessEventListener } from '../process-events.js';
 import { isGroupAlive, signalGroup } from '../process-group.js';
 import { isSameProcessAlive } from '../process-identity.js';
-import type {
-  LogOptions,
-  ProcessManager,
-  ServiceSpec,
-  ServiceState,
-  ServiceStatus,
-  StopOptions,
+import {
+  type LogOptions,
+  type ProcessManager,
+  resolveStopTimeoutMs,
+  type ServiceSpec,
+  type ServiceState,
+  type ServiceStatus,
+  type StopOptions,
 } from '../process-manager.js';
 import { describeValue, isSignalName, validateServiceSpec } from '../validate-spec.js';
 import { stopWaves, unmetDependencies } from './dependency-gate.js';
@@ -188,7 +189,7 @@ export class EmbeddedProcessManager implements ProcessManager {
       return Promise.reject(error);
     }
     const signal = options.signal ?? entry.spec.stopSignal ?? this.#options.defaultStopSignal;
-    const timeoutMs = options.timeoutMs ?? entry.spec.stopTimeoutMs ?? this.#options.defaultStopTimeoutMs;
+    const timeoutMs = resolveStopTimeoutMs(options, entry.spec, this.#options.defaultStopTimeoutMs);
     if (!isSignalName(signal)) {
       return Promise.reject(
         new InvalidSpecError(

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { writePrivateFileSync } from '../../fs/private-file.js';
 import { isGroupAlive, readCommandLine, readProcessGroup, signalGroup, waitForGroupExit } from '../process-group.js';
 import { ownIdentity, type ProcessIdentity } from '../process-identity.js';
-import { KILL_CONFIRM_TIMEOUT_MS } from './terminate-group.js';
+import { KILL_CONFIRM_TIMEOUT_MS } from '../process-manager.js';
 
 export interface ChildRecord {
   name: string;
