@@ -62,6 +62,7 @@ const WORKER_NAME = new RegExp(NAME_PATTERN.replace('{0,62}', '{0,200}'));
 const ROUTE_METHODS: Readonly<Record<string, string>> = {
   healthz: 'GET',
   status: 'GET',
+  fleet: 'GET',
   metrics: 'GET',
   scale: 'POST',
   restart: 'POST',

@@ -110,6 +110,7 @@ describe('admin endpoint methods (issue 11 item 6)', () => {
     ['PUT', '/stop/python_worker_0', 'POST'],
     ['DELETE', '/logs/python_worker_0', 'GET'],
     ['PUT', '/metrics', 'GET'],
+    ['DELETE', '/fleet', 'GET'],
   ])('%s %s on a known route: 405 with `Allow: %s`, nothing done', async (method, path, allowed) => {
     const response = await fetch(`${daemon.endpoint}${path}`, {
       method,
