@@ -92,6 +92,7 @@ export { createRootLogger, LOG_FIELDS, type RootLoggerOptions } from './log/logg
 export { REDACTED, Redactor, redactUrl } from './log/redact.js';
 export { type ProcessStats, readProcessStats } from './metrics/proc-stats.js';
 export { SupervisorMetrics } from './metrics/supervisor-metrics.js';
+export { BASE_ENV_NAMES, baseEnvironment } from './process/base-environment.js';
 export type { EmbeddedProcessManagerOptions } from './process/embedded/embedded-options.js';
 export { EmbeddedProcessManager } from './process/embedded/embedded-process-manager.js';
 export type { ChildRecord, OrphanReport } from './process/embedded/state-file.js';

@@ -58,6 +58,18 @@ const MAX_BODY_BYTES = 64 * 1024;
 const DEFAULT_LOG_TAIL = 100;
 const WORKER_NAME = new RegExp(NAME_PATTERN.replace('{0,62}', '{0,200}'));
 
+/** The methods of each known route (the `Allow` header of a 405); keep in step with the routes in `#handle`. */
+const ROUTE_METHODS: Readonly<Record<string, string>> = {
+  healthz: 'GET',
+  status: 'GET',
+  fleet: 'GET',
+  metrics: 'GET',
+  scale: 'POST',
+  restart: 'POST',
+  stop: 'POST',
+  logs: 'GET',
+};
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -223,9 +235,19 @@ export class AdminServer {
         await this.#streamLogs(response, control.logs(worker, { follow, tail }));
         return;
       }
-      default:
+      default: {
         request.resume();
+        const allowed = ROUTE_METHODS[segments[0] ?? ''];
+        if (allowed !== undefined && Object.hasOwn(ROUTE_METHODS, segments[0] ?? '')) {
+          response.setHeader('Allow', allowed);
+          throw new HttpError(
+            405,
+            'METHOD_NOT_ALLOWED',
+            `${method} is not allowed on /${segments[0]}; use ${allowed}.`,
+          );
+        }
         throw new HttpError(404, 'NOT_FOUND', `No route ${method} ${url.pathname}.`);
+      }
     }
   }
 

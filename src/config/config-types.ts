@@ -47,6 +47,8 @@ export interface ScriptTypeConfig {
   env: Record<string, string>;
   /** Names of `env` entries marked secret. */
   secretEnv: string[];
+  /** Variables of the supervisor's environment the workers also get: the top-level `passEnv`, then the type's own. */
+  passEnv?: string[];
   healthCheck?: string[];
   dependencies: string[];
   min: number;
@@ -64,6 +66,8 @@ export interface ServiceConfig {
   command: string[];
   env: Record<string, string>;
   secretEnv: string[];
+  /** As `ScriptTypeConfig.passEnv`. */
+  passEnv?: string[];
   healthCheck?: string[];
   after: string[];
   oneshot: boolean;
@@ -82,6 +86,8 @@ export interface AdminConfig {
   token?: string;
   tokenEnv: string;
   tokenFile?: string;
+  /** Set (true) when the config allows a non-loopback `host`. */
+  allowRemote?: boolean;
 }
 
 export interface SupervisorConfig {

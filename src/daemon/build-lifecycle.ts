@@ -9,6 +9,7 @@ import { dieWithParent, findSetpriv } from '../fleet/die-with-parent.js';
 import { qualifyPlaceholder } from '../fleet/identity.js';
 import { WorkerConfig } from '../lifecycle/worker-config.js';
 import { WorkerLifecycleManagerBuilder } from '../lifecycle/worker-lifecycle-manager-builder.js';
+import { pickEnv } from '../process/base-environment.js';
 import type { ProcessManager, ServiceSpec } from '../process/process-manager.js';
 import { BUNDLED_WORKER_NAME, defaultWorkerArgs, workerCommand } from './hero-worker-binary.js';
 import { primaryGroupOf, resolveGroupId, resolveUserId } from './user-ids.js';
@@ -49,6 +50,7 @@ export async function templateFor(
   const secretEnv = Object.fromEntries(Object.entries(type.env).filter(([key]) => type.secretEnv.includes(key)));
   if (Object.keys(publicEnv).length > 0) template.withEnv(publicEnv);
   if (Object.keys(secretEnv).length > 0) template.withSecretEnv(secretEnv);
+  if (type.passEnv !== undefined && type.passEnv.length > 0) template.withPassEnv(type.passEnv);
   if (type.healthCheck !== undefined) template.withHealthCheck(type.healthCheck);
   if (type.sha256 !== undefined) template.withSha256(type.sha256.toLowerCase());
   if (type.user !== undefined) {
@@ -76,7 +78,8 @@ export function serviceSpecOf(config: SupervisorConfig, name: string): ServiceSp
   const spec: ServiceSpec = {
     name,
     command: service.command,
-    env: service.env,
+    // Only what the config names: the variables it passes, then its own env (the backend adds the base, PATH...).
+    env: { ...pickEnv(service.passEnv ?? []), ...service.env },
     after: service.after,
     oneshot: service.oneshot,
     stopTimeoutMs: service.stopTimeoutMs,

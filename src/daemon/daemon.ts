@@ -20,6 +20,7 @@ import { DaemonFleet } from '../fleet/daemon-fleet.js';
 import type { WorkerLifecycleManager } from '../lifecycle/worker-lifecycle-manager.js';
 import type { Redactor } from '../log/redact.js';
 import { SupervisorMetrics } from '../metrics/supervisor-metrics.js';
+import { isLoopbackHost } from '../net/loopback.js';
 import { EmbeddedProcessManager } from '../process/embedded/embedded-process-manager.js';
 import type { ProcessManager } from '../process/process-manager.js';
 import { JobActivityStream } from '../transport/job-activity.js';
@@ -31,6 +32,7 @@ import {
 import { resolveAdminToken } from './admin-token.js';
 import { buildLifecycle } from './build-lifecycle.js';
 import { DaemonControl } from './daemon-control.js';
+import { DaemonLock, daemonLockPath } from './daemon-lock.js';
 import { waitForRedis } from './wait-for-redis.js';
 
 export interface DaemonOptions {
@@ -143,6 +145,11 @@ export class Daemon {
   async #start(): Promise<void> {
     const { config, redactor } = this.options;
     let { logger } = this.options;
+    // 0. One daemon per config: the lock is taken before anything is touched (state file, orphans, token file); a
+    // second daemon stops here with DaemonAlreadyRunningError. Released last.
+    const lock = await DaemonLock.acquire(daemonLockPath(config, defaultStateFile(config)));
+    this.#cleanups.push({ name: 'release daemon lock', run: () => lock.release() });
+    logger.debug({ lock: lock.path }, 'daemon lock taken');
     const tls = await tlsOptionsOf(config);
     const redis: ResolvedRedisConnection = resolveRedisConnection({
       url: config.redis.url,
@@ -300,6 +307,12 @@ export class Daemon {
         });
       }
       this.#admin = admin;
+      if (config.admin.socketPath === undefined && !isLoopbackHost(config.admin.host)) {
+        logger.warn(
+          { host: config.admin.host },
+          'the admin endpoint listens on a non-loopback address (admin.allowRemote): it is reachable from the network, in clear text; put TLS in front and keep the token long',
+        );
+      }
       // First in the cleanup list: stop taking commands before anything else goes.
       this.#cleanups.unshift({ name: 'close admin endpoint', run: () => admin.close() });
       const address = admin.address;

@@ -28,6 +28,12 @@ export interface EmbeddedProcessManagerOptions {
   defaultStopTimeoutMs?: number;
   /** Clock for event timestamps (epoch ms). @defaultValue Date.now */
   now?: () => number;
+  /**
+   * What every child starts with, before its spec's `env`. Pass `process.env` to inherit everything (then every
+   * secret of this process reaches every child). @defaultValue `baseEnvironment()`: PATH, HOME, USER, LOGNAME, LANG,
+   * LANGUAGE, LC_ALL, LC_CTYPE, TZ, TMPDIR from this process's environment (src/process/base-environment.ts)
+   */
+  baseEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 const SECOND = 1_000;
@@ -44,8 +50,8 @@ export const defaultEmbeddedOptions = {
 } as const satisfies Partial<EmbeddedProcessManagerOptions>;
 
 export type ResolvedEmbeddedOptions = Readonly<
-  Required<Omit<EmbeddedProcessManagerOptions, 'logger' | 'stateFile'>> &
-    Pick<EmbeddedProcessManagerOptions, 'logger' | 'stateFile'>
+  Required<Omit<EmbeddedProcessManagerOptions, 'logger' | 'stateFile' | 'baseEnv'>> &
+    Pick<EmbeddedProcessManagerOptions, 'logger' | 'stateFile' | 'baseEnv'>
 >;
 
 function expectPositiveInteger(name: string, value: number): void {
