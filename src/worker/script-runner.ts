@@ -332,14 +332,15 @@ function runChild(
       killGroup(child.pid);
       untrack();
       const members = cgroup ? cgroup.members() : [];
-      if (members.length > 0) cgroup?.kill();
       // Named: those that had left the script's process group (the rest were its group, killed just above as always).
+      // Read from /proc before the cgroup is killed: a killed process loses its command line and group there.
       const escaped = describeProcesses(
         members.filter((pid) => {
           const group = processGroupOf(pid);
           return group !== undefined && group !== child.pid;
         }),
       );
+      if (members.length > 0) cgroup?.kill();
       if (escaped.length > 0) {
         leftoverNote = leftoverLine(`killed (they were in the script's cgroup): ${listProcesses(escaped)}`);
         logger?.warn({ processes: escaped, cgroup: cgroup?.path }, 'script left processes running: killed');
