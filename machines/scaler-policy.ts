@@ -3,13 +3,15 @@
  * first, clamping, and the autoscale decision. No I/O and no clock: every function takes `now` as an argument.
  */
 
+import type { WorkerStateName } from './worker.machine.js';
+
 const SECOND = 1_000;
 
 /** What a scaler remembers of one of its workers, from the worker's own `worker.stateChanged` reports. */
 export interface WorkerSlot {
   id: string;
   /** The worker actor's top-level state (`starting`, `running`, `idle`, ...), as last reported. */
-  state: string;
+  state: WorkerStateName;
   /** A job is active on it right now. */
   busy: boolean;
   /** Sent STOP to be removed; its actor goes once it reports `stopped`. */
@@ -72,9 +74,9 @@ export interface AutoscaleInput {
 }
 
 /** The worker states in which a worker takes jobs. */
-const UP_STATES: ReadonlySet<string> = new Set(['running', 'idle', 'pinging']);
+const UP_STATES: ReadonlySet<WorkerStateName> = new Set(['running', 'idle', 'pinging']);
 
-export function isUpState(state: string): boolean {
+export function isUpState(state: WorkerStateName): boolean {
   return UP_STATES.has(state);
 }
 

@@ -20,7 +20,7 @@ import {
   type WorkerSlot,
   workerIdFor,
 } from './scaler-policy.js';
-import { type WorkerInput, workerMachine } from './worker.machine.js';
+import { type WorkerInput, type WorkerStateName, workerMachine } from './worker.machine.js';
 
 export interface ScalerInput {
   scriptType: string;
@@ -39,6 +39,8 @@ export interface ScalerInput {
   autoscale?: Partial<AutoscaleSettings>;
   /** Passed to every worker actor as its input (timings); `name` and `scriptType` are filled per worker. */
   workerInput?: Partial<Omit<WorkerInput, 'name' | 'scriptType'>>;
+  /** Send the parent `scaler.drained` once drained (a supervisor spawns its scalers so); a lone scaler has no parent. @defaultValue false */
+  notifyParentWhenDrained?: boolean;
 }
 
 /** The latest change of the desired count and why. */
@@ -77,12 +79,13 @@ export interface ScalerContext {
   /** The workers being spawned and started in the current step. */
   newWorkerIds: readonly string[];
   workerInput: Partial<Omit<WorkerInput, 'name' | 'scriptType'>>;
+  notifyParentWhenDrained: boolean;
 }
 
 export type ScalerEvent =
   | { type: 'scale.to'; count: number; reason: string; at: number }
   | { type: 'queue.depthObserved'; depth: number; at: number }
-  | { type: 'worker.stateChanged'; workerId: string; state: string; busy: boolean; at: number }
+  | { type: 'worker.stateChanged'; workerId: string; state: WorkerStateName; busy: boolean; at: number }
   | { type: 'worker.add'; workerId: string; at: number }
   | { type: 'scaler.drain'; at: number };
 
@@ -280,8 +283,8 @@ export const scalerMachine = setup({
       }
     }),
     /** Tells the parent (the supervisor) that this scaler is empty; a scaler run alone has no one to tell. */
-    notifyDrained: enqueueActions(({ context, enqueue, self }) => {
-      if (self._parent === undefined) return;
+    notifyDrained: enqueueActions(({ context, enqueue }) => {
+      if (!context.notifyParentWhenDrained) return;
       const drained: ScalerDrainedEvent = { type: 'scaler.drained', scriptType: context.scriptType };
       enqueue.sendParent(drained);
     }),
@@ -334,6 +337,7 @@ export const scalerMachine = setup({
       victimIds: [],
       newWorkerIds: [],
       workerInput: input.workerInput ?? {},
+      notifyParentWhenDrained: input.notifyParentWhenDrained ?? false,
     };
   },
   initial: 'active',

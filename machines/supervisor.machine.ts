@@ -77,7 +77,7 @@ export const supervisorMachine = setup({
       for (const input of context.scalers) {
         enqueue.spawnChild('scaler', {
           id: scalerId(input.scriptType),
-          input: { ...input, startedAt: context.startedAt },
+          input: { ...input, startedAt: context.startedAt, notifyParentWhenDrained: true },
         });
       }
     }),

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { type AnyActorRef, enqueueActions, fromPromise } from 'xstate';
+import type { ScalerEvent } from '../../machines/scaler.machine.js';
 import type { PingOutcome } from '../../machines/worker.events.js';
 import type {
   PingActorInput,
@@ -77,10 +78,11 @@ export interface WorkerEffectsDeps {
   /** Called after every ping of the machine with the outcome it acts on (for `worker:pinged`). */
   onPinged?(report: WorkerPingReport): void;
   /**
-   * Called for every state change (after logging); returns the event for the worker's parent (its scaler), if any.
-   * The effect sends it with `sendParent`, since a custom action must not send imperatively.
+   * Called for every state change (after logging); returns the event for the worker's parent, its scaler, if any.
+   * The effect sends it with `sendParent` (a custom action must not send imperatively): return one only for an
+   * actor that has a parent (every worker a scaler spawned; never for a lone actor).
    */
-  onStateChange(report: WorkerStateReport): { type: 'worker.stateChanged'; [key: string]: unknown } | undefined;
+  onStateChange(report: WorkerStateReport): ScalerEvent | undefined;
 }
 
 export function createWorkerEffects(deps: WorkerEffectsDeps) {
@@ -150,8 +152,8 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
         else loggerFor(context).info(fields, 'worker state changed');
       },
       reportStateChange: enqueueActions(({ context, self, event, enqueue }, params: WorkerStateChange) => {
-        const forParent = deps.onStateChange({ context, change: params, self, eventType: event.type });
-        if (forParent !== undefined && self._parent !== undefined) enqueue.sendParent(forParent);
+        const forScaler = deps.onStateChange({ context, change: params, self, eventType: event.type });
+        if (forScaler !== undefined) enqueue.sendParent(forScaler);
       }),
     },
     actors: {

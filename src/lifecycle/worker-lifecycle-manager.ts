@@ -123,7 +123,7 @@ export class WorkerLifecycleManager {
   readonly #events = new LifecycleEvents();
   readonly #configs: Map<string, WorkerConfig>;
   readonly #busy = new Map<string, Set<string>>();
-  readonly #lastState = new Map<string, string>();
+  readonly #lastState = new Map<string, WorkerStateName>();
   /** Workers per script type whose latest reported state is `starting` (the scale wait reads it per event). */
   readonly #startingByType = new Map<string, number>();
   /**
@@ -652,7 +652,7 @@ export class WorkerLifecycleManager {
     this.#busy.set(activity.workerId, jobs);
     this.#send(ref, { type: 'job.activity', jobId: activity.jobId, at: this.#now() });
     // Tell the scaler too: a scale-down must know who is busy.
-    ref._parent?.send({
+    this.#scalerRef(snapshotOf(ref).context.scriptType)?.send({
       type: 'worker.stateChanged',
       workerId: activity.workerId,
       state: workerStateOf(snapshotOf(ref)),

@@ -11,6 +11,7 @@ import {
   type ScalerInput,
   scalerMachine,
 } from '../../machines/scaler.machine.js';
+import type { WorkerStateName } from '../../machines/worker.machine.js';
 import { getContextCoveringPaths } from './context-covering-paths.js';
 import { createCoverageTracker, expectFullCoverage, formatCoverage, toTestModelMachine } from './model-coverage.js';
 
@@ -42,7 +43,7 @@ function createScalerHarness(input: ScalerInput, inspect?: (event: InspectionEve
 }
 
 const at = 1_000;
-const report = (workerId: string, state: string, busy = false): ScalerEvent => ({
+const report = (workerId: string, state: WorkerStateName, busy = false): ScalerEvent => ({
   type: 'worker.stateChanged',
   workerId,
   state,
