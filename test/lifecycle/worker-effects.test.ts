@@ -93,7 +93,7 @@ describe('createWorkerEffects pingWorker (Finding F6 in test/faults/README.md)',
         throw new Error('not used in this test');
       },
       isRedisReachable: async () => true,
-      isRedisSettling: () => settling,
+      redisRestoredAt: () => (settling ? clock.time : undefined),
       onPinged: (report) => pinged.push(report),
       onStateChange: () => undefined,
     });
