@@ -53,7 +53,7 @@ async function measureBare(gc: () => void, count: number): Promise<ProbeResult> 
   let toRunning = 0;
   const effects = createWorkerEffects({
     processes,
-    pings: { ping: async () => ({ type: 'transport-down', reason: 'bench: no pings' }) },
+    pings: { pingWorker: async () => ({ type: 'transport-down', reason: 'bench: no pings' }) },
     clock: systemClock,
     logger: silentLogger(),
     launchFor: (worker) => ({

@@ -51,3 +51,12 @@ export function xstateClockOf(
   if (clock === systemClock || clock.setTimeout === undefined || clock.clearTimeout === undefined) return undefined;
   return { setTimeout: clock.setTimeout.bind(clock), clearTimeout: clock.clearTimeout.bind(clock) };
 }
+
+/** `promise`'s value, or undefined when `ms` of `clock` pass first. */
+export function withinOn<T>(clock: Clock, promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ClockTimer | undefined;
+  const expired = new Promise<undefined>((resolve) => {
+    timer = after(clock, Math.max(0, ms), () => resolve(undefined));
+  });
+  return Promise.race([promise, expired]).finally(() => timer?.cancel());
+}

@@ -45,7 +45,7 @@ async function pingThroughActor(deps: HealthPassDeps, entry: WorkerEntry): Promi
   // The actor left idle meanwhile (a job arrived, it stopped...): it did not ping; ping directly, uncounted.
   if (entry.state !== 'pinging') {
     return deps.pings
-      .ping(entry.name, { timeoutMs })
+      .pingWorker(entry.name, { timeoutMs })
       .catch((error: Error) => ({ type: 'failed', reason: error.message }));
   }
   try {

@@ -6,6 +6,7 @@ import type { WorkerStateName } from '../../machines/worker.machine.js';
 import type { ProcessManager, ServiceSpec } from '../process/process-manager.js';
 import type { JobActivity } from '../transport/wire-protocol.js';
 import type { ResolvedLifecycleOptions, ResolvedScriptType } from './lifecycle-options.js';
+import type { PingPort } from './ping-port.js';
 import type { WorkerConfig } from './worker-config.js';
 
 /** What `getWorkerStatus` and `listWorkers` report for one worker. */
@@ -43,6 +44,8 @@ export interface HealthMonitoringHandle {
 
 /** How the manager reaches the workers over Redis: pings, job activity, and a connection of its own. */
 export interface LifecycleTransport {
+  /** The port the worker actors ping through: the caller's Supervisor, or a PingClient of the manager's own. */
+  pings?: PingPort;
   ping(workerId: string, options: { timeoutMs: number }): Promise<PingOutcome>;
   onJobActivity(listener: (activity: JobActivity) => void): () => void;
   /** Resolves once job activity is being received (the manager waits for it at most a moment at start). */

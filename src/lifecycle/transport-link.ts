@@ -4,10 +4,11 @@
  * ping-verdict.ts), and answers whether Redis is reachable at all.
  */
 import type { Logger } from 'pino';
+import { defaultWorkerSettings } from '../../machines/worker.defaults.js';
 import type { JobActivity } from '../transport/wire-protocol.js';
-import { withinMs } from '../within-ms.js';
-import { type Clock, sleepOn } from './clock.js';
+import { type Clock, sleepOn, withinOn } from './clock.js';
 import type { LifecycleTransport } from './lifecycle-transport.js';
+import type { PingPort } from './ping-port.js';
 
 /** How long a start waits for the job-activity subscription; Redis being down must not block the start. */
 const ACTIVITY_READY_WAIT_MS = 2_000;
@@ -39,6 +40,17 @@ export class TransportLink {
   get transport(): LifecycleTransport {
     if (this.#transport === undefined) throw new Error('internal: no transport yet; please report an issue');
     return this.#transport;
+  }
+
+  /** The port pings go through (the transport's own, or its `ping` for a transport without one). */
+  get pings(): PingPort {
+    const { transport } = this;
+    return (
+      transport.pings ?? {
+        pingWorker: (workerId, options) =>
+          transport.ping(workerId, { timeoutMs: options?.timeoutMs ?? defaultWorkerSettings.pingTimeoutMs }),
+      }
+    );
   }
 
   /** Opens the transport once and subscribes `onActivity`; waits a moment for the subscription to be active. */
@@ -73,7 +85,7 @@ export class TransportLink {
     const redis = this.#transport?.redis;
     if (redis === undefined || redis.status !== 'ready') return false;
     try {
-      return (await withinMs(redis.ping(), REDIS_PROBE_TIMEOUT_MS)) !== undefined;
+      return (await withinOn(this.#clock, redis.ping(), REDIS_PROBE_TIMEOUT_MS)) !== undefined;
     } catch {
       return false;
     }

@@ -18,6 +18,7 @@ import type {
 import type { ProcessManager } from '../process/process-manager.js';
 import type { Clock } from './clock.js';
 import { verifyBinary } from './integrity.js';
+import type { PingPort } from './ping-port.js';
 import { judgePing } from './ping-verdict.js';
 import type { WorkerConfig } from './worker-config.js';
 import { redactSpec, type TemplateValues, toServiceSpec } from './worker-template.js';
@@ -27,10 +28,6 @@ export interface WorkerLaunch {
   config: WorkerConfig;
   values: TemplateValues;
   stopTimeoutMs: number;
-}
-
-export interface PingPort {
-  ping(workerId: string, options: { timeoutMs: number }): Promise<PingOutcome>;
 }
 
 /** A state change as the lifecycle manager receives it. */
@@ -53,6 +50,7 @@ export interface WorkerPingReport {
   at: number;
 }
 
+export type { PingPort } from './ping-port.js';
 export { WORKER_STARTUP_ALLOWANCE_MS } from './ping-verdict.js';
 
 export interface WorkerEffectsDeps {
@@ -108,7 +106,7 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
 
   /** Pings through the port, then lets the pure verdict (ping-verdict.ts) decide whose fault a failure is. */
   const pingAndJudge = async (input: PingActorInput): Promise<PingOutcome> => {
-    const outcome = await deps.pings.ping(input.name, { timeoutMs: input.timeoutMs });
+    const outcome = await deps.pings.pingWorker(input.name, { timeoutMs: input.timeoutMs });
     const failed = outcome.type !== 'ok' && outcome.type !== 'transport-down';
     const now = deps.clock.now();
     const restoredAt = deps.redisRestoredAt?.();

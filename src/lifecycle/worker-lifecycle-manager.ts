@@ -187,14 +187,13 @@ export class WorkerLifecycleManager {
    * worker actors also ping idle workers by themselves every `pingIntervalMs`.
    */
   async monitorWorkerHealth(): Promise<HealthReport[]> {
-    const transport = this.#link.current;
-    if (transport === undefined) return [];
+    if (this.#link.current === undefined) return [];
     const { clock } = this.#parts.options;
     return runHealthPass({
       registry: this.#registry,
       waits: this.#waits,
       clock,
-      pings: transport,
+      pings: this.#link.pings,
       logger: this.#logger,
     });
   }
@@ -275,7 +274,7 @@ export class WorkerLifecycleManager {
       services: this.#parts.services,
       dependencyOrder: orderServices(this.#parts.services),
       processes,
-      pings: { ping: (workerId, ping) => this.#link.transport.ping(workerId, ping) },
+      pings: { pingWorker: (workerId, ping) => this.#link.pings.pingWorker(workerId, ping) },
       bridge: this.#bridge,
       adoptedWorkers: adoptable.workers,
       adoptedServices: adoptable.services,
