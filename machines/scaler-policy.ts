@@ -113,15 +113,17 @@ export function ownEntry<T>(record: Readonly<Record<string, T>>, key: string): T
  */
 export function nextWorkerId(
   scriptType: string,
-  workers: WorkerSlots,
+  workers: WorkerSlots | { has(id: string): boolean },
   preferred: readonly string[] = [],
   fromIndex = 0,
 ): string {
-  const free = preferred.find((id) => !Object.hasOwn(workers, id));
+  const taken = (id: string) =>
+    typeof workers.has === 'function' ? (workers as { has(id: string): boolean }).has(id) : Object.hasOwn(workers, id);
+  const free = preferred.find((id) => !taken(id));
   if (free !== undefined) return free;
   for (let index = Math.max(0, fromIndex); ; index += 1) {
     const id = workerIdFor(scriptType, index);
-    if (!Object.hasOwn(workers, id)) return id;
+    if (!taken(id)) return id;
   }
 }
 
@@ -162,8 +164,10 @@ function indexOf(id: string): number {
  * The `count` workers a scale-down removes: never a busy one while a non-busy one remains, and among equals
  * the newest (highest index) first so that the remaining ids stay compact.
  */
-export function pickVictims(workers: WorkerSlots, count: number): WorkerSlot[] {
-  const candidates = Object.values(workers).filter((slot) => !slot.removing);
+export function pickVictims(workers: WorkerSlots | Iterable<WorkerSlot>, count: number): WorkerSlot[] {
+  const slots: Iterable<WorkerSlot> =
+    Symbol.iterator in workers ? (workers as Iterable<WorkerSlot>) : Object.values(workers);
+  const candidates = [...slots].filter((slot) => !slot.removing);
   candidates.sort((a, b) => removalRank(a) - removalRank(b) || indexOf(b.id) - indexOf(a.id) || (a.id < b.id ? 1 : -1));
   return candidates.slice(0, Math.max(0, count));
 }
