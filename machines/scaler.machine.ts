@@ -109,7 +109,8 @@ export interface ScalerContext {
 
 export type ScalerEvent =
   | { type: 'scale.to'; count: number; reason: string; at: number }
-  | { type: 'queue.depthObserved'; depth: number; at: number }
+  /** `depth`: waiting + prioritized jobs; `active`: jobs in flight (@defaultValue 0). */
+  | { type: 'queue.depthObserved'; depth: number; active?: number; at: number }
   | { type: 'worker.stateChanged'; workerId: string; state: WorkerStateName; busy: boolean; at: number }
   | { type: 'worker.add'; workerId: string; at: number }
   | { type: 'scaler.drain'; at: number };
@@ -167,7 +168,12 @@ export const scalerMachine = setup({
     }),
     applyAutoscale: assign(({ context, event }) => {
       if (event.type !== 'queue.depthObserved') return {};
-      const decision = decideAutoscale({ ...autoscaleArgs(context), now: event.at, depth: event.depth });
+      const decision = decideAutoscale({
+        ...autoscaleArgs(context),
+        now: event.at,
+        depth: event.depth,
+        active: event.active ?? 0,
+      });
       if (decision.type === 'hold') return { memory: decision.memory };
       return {
         desired: decision.desired,
@@ -261,7 +267,8 @@ export const scalerMachine = setup({
     }),
     /** Marks every surplus worker for removal in one step (see pickVictims for who goes first). */
     markVictims: assign(({ context }) => {
-      const victims = pickVictims(storeValues(context.workers), context.members - context.desired);
+      const configured = new Set(context.preferredIds);
+      const victims = pickVictims(storeValues(context.workers), context.members - context.desired, configured);
       let workers = context.workers;
       let releasableIds = context.releasableIds;
       for (const victim of victims) {
@@ -336,7 +343,8 @@ export const scalerMachine = setup({
     autoscaleWantsChange: ({ context, event }) =>
       event.type === 'queue.depthObserved' &&
       context.autoscale.enabled &&
-      decideAutoscale({ ...autoscaleArgs(context), now: event.at, depth: event.depth }).type === 'scale',
+      decideAutoscale({ ...autoscaleArgs(context), now: event.at, depth: event.depth, active: event.active ?? 0 })
+        .type === 'scale',
     canAddWorker: ({ context, event }) =>
       event.type === 'worker.add' && !storeHas(context.workers, event.workerId) && context.members < context.max,
     hasReleasableWorker: ({ context }) => context.releasable > 0,

@@ -38,7 +38,7 @@ export type SupervisorEvent =
   | { type: 'START'; at: number }
   | { type: 'SHUTDOWN'; at: number }
   | { type: 'scale.to'; scriptType: string; count: number; reason: string; at: number }
-  | { type: 'queue.depthObserved'; scriptType: string; depth: number; at: number }
+  | { type: 'queue.depthObserved'; scriptType: string; depth: number; active?: number; at: number }
   | { type: 'worker.add'; scriptType: string; workerId: string; at: number }
   | { type: 'scaler.drained'; scriptType: string };
 
@@ -93,7 +93,12 @@ export const supervisorMachine = setup({
           });
           return;
         case 'queue.depthObserved':
-          enqueue.sendTo(scalerId(event.scriptType), { type: 'queue.depthObserved', depth: event.depth, at: event.at });
+          enqueue.sendTo(scalerId(event.scriptType), {
+            type: 'queue.depthObserved',
+            depth: event.depth,
+            ...(event.active !== undefined && { active: event.active }),
+            at: event.at,
+          });
           return;
         case 'worker.add':
           enqueue.sendTo(scalerId(event.scriptType), { type: 'worker.add', workerId: event.workerId, at: event.at });

@@ -147,7 +147,11 @@ async function measureManaged(
     const stormMs = performance.now() - stormStarted;
     const running = manager.getRunningWorkerCount(SCRIPT_TYPE);
     if (running !== count) throw new Error(`${count - running} managed actors not running after the storm`);
+    const shutdownStarted = performance.now();
+    await manager.shutdown();
+    const shutdownMs = performance.now() - shutdownStarted;
     return {
+      shutdownMs,
       variant: 'managed',
       count,
       heapBytes,

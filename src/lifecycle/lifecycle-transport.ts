@@ -1,5 +1,5 @@
 /** The shapes the lifecycle manager exchanges with its callers and its transport (re-exported by the façade). */
-import type { Queue } from 'bullmq';
+import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PingOutcome } from '../../machines/worker.events.js';
 import type { WorkerStateName } from '../../machines/worker.machine.js';
@@ -66,4 +66,6 @@ export interface ManagerParts {
   ownsProcessManager: boolean;
   openTransport: () => Promise<LifecycleTransport>;
   openQueue: (scriptType: string, connection: Redis) => Queue;
+  /** Job arrivals of a script type's queue (BullMQ QueueEvents, on a connection of its own): they wake the autoscaler. */
+  openQueueEvents?: (scriptType: string) => QueueEvents;
 }

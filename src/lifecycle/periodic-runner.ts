@@ -7,6 +7,8 @@ import { after, type Clock, type ClockTimer } from './clock.js';
 
 export interface PeriodicTask {
   stop(): void;
+  /** Runs the task now (or right after the run in progress), then every interval again. */
+  runNow(): void;
 }
 
 export class PeriodicRunner {
@@ -22,19 +24,35 @@ export class PeriodicRunner {
   every(name: string, intervalMs: number, run: () => Promise<void>): PeriodicTask {
     let timer: ClockTimer | undefined;
     let stopped = false;
+    let running = false;
+    let again = false;
     const schedule = () => {
-      if (!stopped) timer = after(this.#clock, intervalMs, tick);
+      if (stopped) return;
+      if (again) {
+        again = false;
+        tick();
+      } else timer = after(this.#clock, intervalMs, tick);
     };
     const tick = () => {
+      timer?.cancel();
+      running = true;
       run()
         .catch((error: Error) => this.#onError(name, error))
-        .finally(schedule);
+        .finally(() => {
+          running = false;
+          schedule();
+        });
     };
     const task: PeriodicTask = {
       stop: () => {
         stopped = true;
         timer?.cancel();
         this.#tasks.delete(task);
+      },
+      runNow: () => {
+        if (stopped) return;
+        if (running) again = true;
+        else tick();
       },
     };
     this.#tasks.add(task);

@@ -3,7 +3,7 @@
  * types (fed to the supervisor as `queue.depthObserved`), and resident memory for script types with `maxMemoryMb`
  * (a worker over its limit for several readings in a row is sent RESTART with reason `memory-limit`).
  */
-import type { Queue } from 'bullmq';
+import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { isUpState } from '../../machines/scaler-policy.js';
@@ -13,7 +13,7 @@ import type { Clock } from './clock.js';
 import type { LifecycleTimings, ResolvedScriptType } from './lifecycle-options.js';
 import { MemoryLimitTracker, readRssMb } from './memory-limit.js';
 import type { PeriodicRunner } from './periodic-runner.js';
-import { readQueueDepth } from './queue-depth.js';
+import { readQueueLoad } from './queue-depth.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
 export interface SamplerDeps {
@@ -24,25 +24,50 @@ export interface SamplerDeps {
   logger: Logger;
 }
 
-/** Reads the queue of every autoscaling script type and tells the supervisor; returns the queues it opened. */
+/** What the autoscale sampler opened: closed at shutdown. */
+export interface AutoscaleSampler {
+  close(): Promise<void>;
+}
+
+/**
+ * Reads the load (waiting + prioritized, and active jobs) of every autoscaling script type and tells the supervisor:
+ * every `autoscalePollIntervalMs`, and at once when a job arrives (BullMQ's `waiting` event), so that a burst on an
+ * empty pool does not wait for the next poll.
+ */
 export function startAutoscaleSampler(
   deps: SamplerDeps,
   supervisor: SupervisorActor,
   redis: Redis,
-  openQueue: (scriptType: string, connection: Redis) => Queue,
-): Map<string, Queue> {
+  open: { queue(scriptType: string, connection: Redis): Queue; arrivals?(scriptType: string): QueueEvents },
+): AutoscaleSampler {
   const queues = new Map<string, Queue>();
+  const arrivals: QueueEvents[] = [];
   const autoscaled = [...deps.scriptTypes.values()].filter((type) => type.autoscale.enabled === true);
-  if (autoscaled.length === 0) return queues;
-  for (const type of autoscaled) queues.set(type.scriptType, openQueue(type.scriptType, redis));
-  deps.runner.every('poll queue depth', deps.timings.autoscalePollIntervalMs, async () => {
-    for (const [scriptType, queue] of queues) {
-      if (redis.status !== 'ready') continue;
-      const depth = await readQueueDepth(queue);
-      supervisor.send({ type: 'queue.depthObserved', scriptType, depth, at: deps.clock.now() });
+  for (const type of autoscaled) queues.set(type.scriptType, open.queue(type.scriptType, redis));
+  if (queues.size > 0) {
+    const task = deps.runner.every('poll queue depth', deps.timings.autoscalePollIntervalMs, async () => {
+      for (const [scriptType, queue] of queues) {
+        if (redis.status !== 'ready') continue;
+        const { depth, active } = await readQueueLoad(queue);
+        supervisor.send({ type: 'queue.depthObserved', scriptType, depth, active, at: deps.clock.now() });
+      }
+    });
+    for (const scriptType of queues.keys()) {
+      const events = open.arrivals?.(scriptType);
+      if (events === undefined) continue;
+      events.on('waiting', () => task.runNow());
+      events.on('error', () => {}); // its connection reconnects by itself; the poll carries on meanwhile
+      arrivals.push(events);
     }
-  });
-  return queues;
+  }
+  return {
+    close: async () => {
+      await Promise.allSettled([
+        ...arrivals.map((events) => events.close()),
+        ...[...queues.values()].map((q) => q.close()),
+      ]);
+    },
+  };
 }
 
 /** Restarts workers that stay over their script type's `maxMemoryMb`. */

@@ -4,7 +4,7 @@
  * a `WorkerLifecycleManager`. A string argument is a Zinit socket path (the Zinit backend, closed at shutdown);
  * a `ProcessManager` instance stays the caller's to close.
  */
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { type Logger, pino } from 'pino';
 import type { WorkerSettings } from '../../machines/worker.defaults.js';
 import { ConfigError } from '../errors.js';
@@ -236,6 +236,12 @@ export class WorkerLifecycleManagerBuilder {
       openTransport: async () => openTransport(resolved, redisUrl, logger, supervisor),
       openQueue: (scriptType, connection) =>
         new Queue(jobQueueName(scriptType), { connection, prefix: resolved.prefix }),
+      // A connection of its own (QueueEvents blocks on it), which QueueEvents closes when it is closed.
+      openQueueEvents: (scriptType) =>
+        new QueueEvents(jobQueueName(scriptType), {
+          connection: createRedisConnection(resolved, { name: `hero-autoscale-${scriptType}`, logger }),
+          prefix: resolved.prefix,
+        }),
     });
   }
 

@@ -5,7 +5,6 @@
  * clock, the periodic runner of health passes and samplers, adoption, and the transport link. Build it with
  * `WorkerLifecycleManagerBuilder`. Reference: src/lifecycle/README.md.
  */
-import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { WorkerEvent } from '../../machines/worker.events.js';
 import type { WorkerSnapshot } from '../../machines/worker.machine.js';
@@ -23,7 +22,7 @@ import type { HealthMonitoringHandle, HealthReport, ManagerParts, WorkerStatus }
 import { PeriodicRunner } from './periodic-runner.js';
 import { ReportBridge } from './report-bridge.js';
 import { checkScaleRequest, checkStartRequest } from './request-checks.js';
-import { type SamplerDeps, startAutoscaleSampler, startMemorySampler } from './samplers.js';
+import { type AutoscaleSampler, type SamplerDeps, startAutoscaleSampler, startMemorySampler } from './samplers.js';
 import { ShutdownSteps } from './shutdown-steps.js';
 import { TransportLink } from './transport-link.js';
 import { WorkerCatalog } from './worker-catalog.js';
@@ -51,7 +50,7 @@ export class WorkerLifecycleManager {
   readonly #runner: PeriodicRunner;
   readonly #link: TransportLink;
   readonly #cleanups = new ShutdownSteps();
-  #queues = new Map<string, Queue>();
+  #autoscale: AutoscaleSampler | undefined;
   #supervisor: SupervisorActor | undefined;
   #starting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -263,7 +262,10 @@ export class WorkerLifecycleManager {
       throw this.#dependencyError ?? new WorkerStartFailedError('dependencies', reason);
     }
     const samplers: SamplerDeps = { runner: this.#runner, scriptTypes: this.#catalog.scriptTypes, ...options };
-    this.#queues = startAutoscaleSampler(samplers, supervisor, this.#link.transport.redis, this.#parts.openQueue);
+    this.#autoscale = startAutoscaleSampler(samplers, supervisor, this.#link.transport.redis, {
+      queue: this.#parts.openQueue,
+      ...(this.#parts.openQueueEvents !== undefined && { arrivals: this.#parts.openQueueEvents }),
+    });
     startMemorySampler(samplers, this.#registry);
   }
 
@@ -293,11 +295,7 @@ export class WorkerLifecycleManager {
         );
         // Unshifted: the queues (on the transport's connection) close first, then the transport.
         this.#cleanups.add('close transport', () => this.#link.close(), true);
-        this.#cleanups.add(
-          'close queues',
-          () => Promise.all([...this.#queues.values()].map((queue) => queue.close())),
-          true,
-        );
+        this.#cleanups.add('close queues', () => this.#autoscale?.close(), true);
       },
       onDependencyError: (error) => {
         this.#dependencyError = error;
