@@ -6,11 +6,13 @@
  */
 import type { Logger } from 'pino';
 import type { ScaleDecision, ScalerEvent } from '../../machines/scaler.machine.js';
+import { isUpState } from '../../machines/scaler-policy.js';
 import type { Clock } from './clock.js';
 import type { ConditionWaits } from './condition-waits.js';
 import type { LifecycleEvents } from './lifecycle-events.js';
+import { withStderr } from './stderr-tail.js';
 import type { WorkerPingReport, WorkerStateReport } from './worker-effects.js';
-import type { WorkerRegistry } from './worker-registry.js';
+import type { WorkerEntry, WorkerRegistry } from './worker-registry.js';
 
 export interface ReportBridgeDeps {
   registry: WorkerRegistry;
@@ -18,6 +20,8 @@ export interface ReportBridgeDeps {
   waits: ConditionWaits;
   clock: Clock;
   logger: Logger;
+  /** The last lines a worker wrote to stderr (see stderr-tail.ts). */
+  stderrTail(worker: string): Promise<string[]>;
 }
 
 export class ReportBridge {
@@ -35,19 +39,17 @@ export class ReportBridge {
     const { entry, previous } = registry.record(self, context.name, context.scriptType, change.state, gaveUp);
     const base = { worker: context.name, scriptType: context.scriptType };
     if (previous !== change.state || gaveUp) {
-      events.emit('worker:stateChanged', {
-        ...base,
-        from: previous,
-        to: change.state,
-        pid: context.pid,
-        reason: context.reason,
-        at,
-      });
+      // An up worker is healthy again: the reason of its last failure is history.
+      const reason = isUpState(change.state) ? null : context.reason;
+      events.emit('worker:stateChanged', { ...base, from: previous, to: change.state, pid: context.pid, reason, at });
     }
     if (change.state === 'restarting') {
       events.emit('worker:restarted', { ...base, restarts: context.restartCount, reason: context.reason, at });
     }
-    if (gaveUp) events.emit('worker:gaveUp', { ...base, reason: context.reason, at });
+    if (gaveUp) {
+      events.emit('worker:gaveUp', { ...base, reason: context.reason, at });
+      void this.#explainGiveUp(entry, context.reason);
+    }
     waits.wake();
     // The initial `stopped` of a new actor is not news to its scaler: reporting it could make the scaler release
     // an actor whose START is already queued (and whose process may be starting).
@@ -59,6 +61,17 @@ export class ReportBridge {
       busy: entry.activeJobs.size > 0,
       at,
     };
+  }
+
+  /** A worker that gave up: its status reason gains the last lines of its stderr, logged as well. */
+  async #explainGiveUp(entry: WorkerEntry, reason: string | null): Promise<void> {
+    const lines = await this.#deps.stderrTail(entry.name);
+    if (lines.length === 0 || !entry.gaveUp) return;
+    entry.gaveUpReason = withStderr(reason, lines);
+    this.#deps.logger.warn(
+      { worker: entry.name, scriptType: entry.scriptType, reason: entry.gaveUpReason },
+      'worker gave up: last lines of its stderr',
+    );
   }
 
   onPinged(report: WorkerPingReport): void {

@@ -24,6 +24,7 @@ import { ReportBridge } from './report-bridge.js';
 import { checkScaleRequest, checkStartRequest } from './request-checks.js';
 import { type AutoscaleSampler, type SamplerDeps, startAutoscaleSampler, startMemorySampler } from './samplers.js';
 import { ShutdownSteps } from './shutdown-steps.js';
+import { readStderrTail } from './stderr-tail.js';
 import { TransportLink } from './transport-link.js';
 import { WorkerCatalog } from './worker-catalog.js';
 import type { WorkerConfig } from './worker-config.js';
@@ -52,6 +53,7 @@ export class WorkerLifecycleManager {
   readonly #cleanups = new ShutdownSteps();
   #autoscale: AutoscaleSampler | undefined;
   #supervisor: SupervisorActor | undefined;
+  #processes: ProcessManager | undefined;
   #starting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #dependencyError: Error | undefined;
@@ -69,12 +71,15 @@ export class WorkerLifecycleManager {
     const waitMs = 2 * (options.settings.startTimeoutMs ?? 30_000) + options.timings.stopTimeoutMs + 5_000;
     this.#fleet = new FleetWaits(this.#registry, this.#waits, () => this.#supervisor, waitMs);
     const { clock, logger } = options;
+    const stderrTail = (worker: string) =>
+      this.#processes === undefined ? Promise.resolve([]) : readStderrTail(this.#processes, worker, clock);
     this.#bridge = new ReportBridge({
       registry: this.#registry,
       events: this.#events,
       waits: this.#waits,
       clock,
       logger,
+      stderrTail,
     });
     this.#runner = new PeriodicRunner(clock, (task, error) => this.#bridge.reportError(task, error));
     this.#link = new TransportLink(parts.openTransport, clock, logger);
@@ -238,6 +243,7 @@ export class WorkerLifecycleManager {
   async #start(): Promise<void> {
     const { options, services } = this.#parts;
     const processes = await this.#parts.openProcessManager();
+    this.#processes = processes;
     if (this.#parts.ownsProcessManager) this.#cleanups.add('close process manager', () => processes.close());
     this.#cleanups.add(
       'unsubscribe process events',

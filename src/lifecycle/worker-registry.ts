@@ -23,6 +23,8 @@ export interface WorkerEntry {
   lastPing: PingOutcome | undefined;
   /** The released actor's last snapshot, once its scaler let it go. */
   removed: WorkerSnapshot | undefined;
+  /** While it has given up: its reason with the last lines of its stderr (read after the give-up). */
+  gaveUpReason: string | null;
 }
 
 export class WorkerRegistry {
@@ -52,12 +54,14 @@ export class WorkerRegistry {
         pings: 0,
         lastPing: undefined,
         removed: undefined,
+        gaveUpReason: null,
       };
       this.#byName.set(name, entry);
       this.#link(entry);
       return { entry, previous: replaced };
     }
     const previous = entry.state;
+    if (!gaveUp && state !== 'failed') entry.gaveUpReason = null;
     this.#count(entry, -1);
     entry.state = state;
     entry.gaveUp = gaveUp;

@@ -1,4 +1,5 @@
 /** `WorkerStatus` of a registry entry: what `getWorkerStatus` and `listWorkers` report. */
+import { isUpState } from '../../machines/scaler-policy.js';
 import type { WorkerSnapshot } from '../../machines/worker.machine.js';
 import type { WorkerStatus } from './lifecycle-transport.js';
 import type { WorkerEntry } from './worker-registry.js';
@@ -15,7 +16,8 @@ export function statusOf(entry: WorkerEntry): WorkerStatus {
     lastJobAt: context.lastJobAt,
     restarts: context.restartCount,
     consecutivePingFailures: context.consecutivePingFailures,
-    reason: context.reason,
+    // Up again: healthy, the last failure's reason is cleared; given up: with the last lines of its stderr.
+    reason: entry.removed === undefined && isUpState(entry.state) ? null : (entry.gaveUpReason ?? context.reason),
     busy: entry.activeJobs.size > 0,
     ...(entry.removed !== undefined && { removed: true }),
   };
