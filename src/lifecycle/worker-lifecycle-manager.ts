@@ -8,21 +8,18 @@
 import type { Logger } from 'pino';
 import type { WorkerEvent } from '../../machines/worker.events.js';
 import type { WorkerSnapshot } from '../../machines/worker.machine.js';
-import { WorkerNotFoundError, WorkerStartFailedError } from '../errors.js';
+import { WorkerNotFoundError } from '../errors.js';
 import type { ProcessManager } from '../process/process-manager.js';
-import { buildActorTree, type SupervisorActor, scalerOf } from './actor-tree.js';
-import { findAdoptable } from './adoption.js';
+import type { SupervisorActor } from './actor-tree.js';
 import { ConditionWaits } from './condition-waits.js';
-import { orderServices } from './dependency-services.js';
-import { routeJobActivity, routeProcessEvent } from './event-routing.js';
 import { FleetWaits } from './fleet-waits.js';
 import { runHealthPass } from './health-pass.js';
 import { type LifecycleEventName, LifecycleEvents, type LifecycleListener } from './lifecycle-events.js';
+import { startLifecycle } from './lifecycle-start.js';
 import type { HealthMonitoringHandle, HealthReport, ManagerParts, WorkerStatus } from './lifecycle-transport.js';
 import { PeriodicRunner } from './periodic-runner.js';
 import { ReportBridge } from './report-bridge.js';
 import { checkScaleRequest, checkStartRequest } from './request-checks.js';
-import { type AutoscaleSampler, type SamplerDeps, startAutoscaleSampler, startMemorySampler } from './samplers.js';
 import { ShutdownSteps } from './shutdown-steps.js';
 import { readStderrTail } from './stderr-tail.js';
 import { TransportLink } from './transport-link.js';
@@ -51,12 +48,10 @@ export class WorkerLifecycleManager {
   readonly #runner: PeriodicRunner;
   readonly #link: TransportLink;
   readonly #cleanups = new ShutdownSteps();
-  #autoscale: AutoscaleSampler | undefined;
   #supervisor: SupervisorActor | undefined;
   #processes: ProcessManager | undefined;
   #starting: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
-  #dependencyError: Error | undefined;
 
   constructor(parts: ManagerParts) {
     const { options } = parts;
@@ -240,71 +235,23 @@ export class WorkerLifecycleManager {
     await this.#starting;
   }
 
-  async #start(): Promise<void> {
-    const { options, services } = this.#parts;
-    const processes = await this.#parts.openProcessManager();
-    this.#processes = processes;
-    if (this.#parts.ownsProcessManager) this.#cleanups.add('close process manager', () => processes.close());
-    this.#cleanups.add(
-      'unsubscribe process events',
-      processes.subscribe((event) => routeProcessEvent(this.#registry, options.clock, event)),
-      true,
-    );
-    const serviceNames = new Set(services.map((spec) => spec.name));
-    const adoptable = options.adopt
-      ? await findAdoptable(processes, serviceNames, (name) => this.#catalog.scriptTypeOf(name), this.#logger)
-      : { workers: new Map(), services: new Set<string>() };
-    const startedAt = this.#now();
-    const supervisor = this.#buildTree(processes, adoptable);
-    this.#dependencyError = undefined;
-    this.#supervisor = supervisor;
-    supervisor.start();
-    supervisor.send({ type: 'START', at: startedAt });
-    const settledPhase = () =>
-      supervisor.getSnapshot().matches('running') || supervisor.getSnapshot().matches('failed');
-    await this.#fleet.until(settledPhase, 'dependencies started');
-    if (supervisor.getSnapshot().matches('failed')) {
-      const reason = supervisor.getSnapshot().context.reason ?? 'unknown';
-      throw this.#dependencyError ?? new WorkerStartFailedError('dependencies', reason);
-    }
-    const samplers: SamplerDeps = { runner: this.#runner, scriptTypes: this.#catalog.scriptTypes, ...options };
-    this.#autoscale = startAutoscaleSampler(samplers, supervisor, this.#link.transport.redis, {
-      queue: this.#parts.openQueue,
-      ...(this.#parts.openQueueEvents !== undefined && { arrivals: this.#parts.openQueueEvents }),
-    });
-    startMemorySampler(samplers, this.#registry);
-  }
-
-  #buildTree(processes: ProcessManager, adoptable: Awaited<ReturnType<typeof findAdoptable>>): SupervisorActor {
-    return buildActorTree({
-      options: this.#parts.options,
-      scriptTypes: this.#catalog.scriptTypes,
-      services: this.#parts.services,
-      dependencyOrder: orderServices(this.#parts.services),
-      processes,
-      pings: { pingWorker: (workerId, ping) => this.#link.pings.pingWorker(workerId, ping) },
+  #start(): Promise<void> {
+    return startLifecycle({
+      parts: this.#parts,
+      registry: this.#registry,
+      catalog: this.#catalog,
       bridge: this.#bridge,
-      adoptedWorkers: adoptable.workers,
-      adoptedServices: adoptable.services,
-      launchFor: (worker, hint) => this.#catalog.launchFor(worker, hint),
-      isRedisReachable: () => this.#link.isRedisReachable(),
-      redisRestoredAt: () => this.#link.restoredAt(),
-      afterDependencies: async () => {
-        if (this.#link.current !== undefined) return;
-        await this.#link.open((activity) =>
-          routeJobActivity(
-            this.#registry,
-            this.#parts.options.clock,
-            (type) => scalerOf(this.#supervisor, type),
-            activity,
-          ),
-        );
-        // Unshifted: the queues (on the transport's connection) close first, then the transport.
-        this.#cleanups.add('close transport', () => this.#link.close(), true);
-        this.#cleanups.add('close queues', () => this.#autoscale?.close(), true);
-      },
-      onDependencyError: (error) => {
-        this.#dependencyError = error;
+      link: this.#link,
+      runner: this.#runner,
+      fleet: this.#fleet,
+      cleanups: this.#cleanups,
+      opened: {
+        processes: (processes) => {
+          this.#processes = processes;
+        },
+        supervisor: (supervisor) => {
+          this.#supervisor = supervisor;
+        },
       },
     });
   }
