@@ -4,10 +4,9 @@
  * a `WorkerLifecycleManager`. A string argument is a Zinit socket path (the Zinit backend, closed at shutdown);
  * a `ProcessManager` instance stays the caller's to close.
  */
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { type Logger, pino } from 'pino';
 import type { WorkerSettings } from '../../machines/worker.defaults.js';
-import type { PingOutcome } from '../../machines/worker.events.js';
 import { ConfigError } from '../errors.js';
 import { assertCount, assertDuration, configError, MAX_COUNT } from '../limits.js';
 import type { ProcessManager, ServiceSpec } from '../process/process-manager.js';
@@ -31,15 +30,15 @@ import {
   resolveScriptType,
   type ScriptTypeOptions,
 } from './lifecycle-options.js';
+import type { PingPort } from './ping-port.js';
 import type { WorkerConfig } from './worker-config.js';
 import { type LifecycleTransport, WorkerLifecycleManager } from './worker-lifecycle-manager.js';
 
 /** What the lifecycle manager uses of a job `Supervisor` (src/jobs/supervisor.ts): its pings and job activity. */
-export interface SupervisorPort {
+export interface SupervisorPort extends PingPort {
   readonly prefix: string;
   /** `redis://user:***@host:port`: used as `{redisUrl}` when it holds no password (else call withRedis()). */
   readonly redisDisplay: string;
-  pingWorker(workerId: string, options?: { timeoutMs?: number }): Promise<PingOutcome>;
   onJobActivity(listener: (activity: JobActivity) => void): () => void;
   /** Resolves once job activity is being received. */
   jobActivityReady(): Promise<void>;
@@ -246,6 +245,12 @@ export class WorkerLifecycleManagerBuilder {
       openTransport: async () => openTransport(resolved, { url: redisUrl, cluster: this.#cluster }, logger, supervisor),
       openQueue: (scriptType, connection) =>
         new Queue(jobQueueName(scriptType), { connection, prefix: resolved.prefix }),
+      // A connection of its own (QueueEvents blocks on it), which QueueEvents closes when it is closed.
+      openQueueEvents: (scriptType) =>
+        new QueueEvents(jobQueueName(scriptType), {
+          connection: createRedisConnection(resolved, { name: `hero-autoscale-${scriptType}`, logger }),
+          prefix: resolved.prefix,
+        }),
     });
   }
 
@@ -268,6 +273,7 @@ function openTransport(
   const redis = createRedisConnection(resolved, { name: 'hero-lifecycle', logger });
   if (supervisor !== undefined) {
     return {
+      pings: supervisor,
       ping: (workerId, options) => supervisor.pingWorker(workerId, options),
       onJobActivity: (listener) => supervisor.onJobActivity(listener),
       ready: () => supervisor.jobActivityReady(),
@@ -280,6 +286,7 @@ function openTransport(
   const pings = new PingClient({ redis: redisUrl, prefix: resolved.prefix, logger });
   const activity = new JobActivityStream({ redis: redisUrl, prefix: resolved.prefix, logger });
   return {
+    pings,
     ping: (workerId, options) => pings.ping(workerId, options),
     onJobActivity: (listener) => activity.subscribe(listener),
     ready: () => activity.ready(),
