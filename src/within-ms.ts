@@ -11,3 +11,11 @@ export function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | undefi
     }),
   ]).finally(() => clearTimeout(timer));
 }
+
+/** True when `work` settles within `ms` (rejections pass through): `withinMs` cannot tell a late void from done. */
+export function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  return withinMs(
+    work.then(() => true),
+    ms,
+  ).then((done) => done === true);
+}

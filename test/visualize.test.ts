@@ -24,12 +24,16 @@ describe('toMachineGraph', () => {
   const graph = toMachineGraph(workerMachine);
 
   it('adds the eventless always transition with its guard', () => {
-    const idleToPinging = graph.edges.find((edge) => edge.source === 'worker.idle' && edge.target === 'worker.pinging');
+    const idleToPinging = graph.edges.find(
+      (edge) => edge.source === 'worker.up.idle' && edge.target === 'worker.up.pinging',
+    );
     expect(idleToPinging?.labels).toEqual(['PING', 'after pingInterval', 'always [isPingDue]']);
   });
 
   it('merges parallel transitions into one edge and keeps targetless ones on their state', () => {
-    const pingingToIdle = graph.edges.find((edge) => edge.source === 'worker.pinging' && edge.target === 'worker.idle');
+    const pingingToIdle = graph.edges.find(
+      (edge) => edge.source === 'worker.up.pinging' && edge.target === 'worker.up.idle',
+    );
     expect(pingingToIdle?.labels).toEqual([
       'pingWorker done [isPingOk]',
       'pingWorker done [isPingTransportDown]',

@@ -15,7 +15,7 @@ import {
   resolveRedisConnection,
 } from '../transport/redis-connection.js';
 import { COMMAND_CONNECTION_OVERRIDES, type DeadlineOutcome } from '../transport/redis-deadline.js';
-import { withinMs } from '../within-ms.js';
+import { settlesWithin } from '../within-ms.js';
 import { redisUnreachable } from './job-errors.js';
 import type { ScriptType } from './script-type.js';
 
@@ -120,12 +120,4 @@ export class JobQueues {
       ...[...this.#queues.values()].map((queue) => ['queue', () => queue.close()] as [string, () => Promise<unknown>]),
     ];
   }
-}
-
-/** True when `work` settles within `ms` (rejections pass through): `withinMs` cannot tell a late void from done. */
-export function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  return withinMs(
-    work.then(() => true),
-    ms,
-  ).then((done) => done === true);
 }

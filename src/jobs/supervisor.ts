@@ -24,11 +24,12 @@ import {
   redisConnectionInfo,
 } from '../transport/redis-connection.js';
 import type { JobResult } from '../transport/wire-protocol.js';
+import { settlesWithin } from '../within-ms.js';
 import type { Job } from './job.js';
 import { JobBuilder } from './job-builder.js';
 import { invalidTimeout } from './job-errors.js';
 import { JobProducer } from './job-producer.js';
-import { CLOSE_STEP_TIMEOUT_MS, JobQueues, settlesWithin } from './job-queues.js';
+import { CLOSE_STEP_TIMEOUT_MS, JobQueues } from './job-queues.js';
 import { JobReader } from './job-reader.js';
 import { JobResults } from './job-results.js';
 import type { JobStatus } from './job-status.js';

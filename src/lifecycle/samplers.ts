@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { isUpState } from '../../machines/scaler-policy.js';
 import type { WorkerSnapshot } from '../../machines/worker.machine.js';
+import { settlesWithin } from '../within-ms.js';
 import type { SupervisorActor } from './actor-tree.js';
 import type { Clock } from './clock.js';
 import type { LifecycleTimings, ResolvedScriptType } from './lifecycle-options.js';
@@ -15,6 +16,9 @@ import { MemoryLimitTracker, readRssMb } from './memory-limit.js';
 import type { PeriodicRunner } from './periodic-runner.js';
 import { readQueueLoad } from './queue-depth.js';
 import type { WorkerRegistry } from './worker-registry.js';
+
+/** How long closing a queue or a QueueEvents may take before its connection is dropped (Redis may be gone by then). */
+const ARRIVALS_CLOSE_TIMEOUT_MS = 2_000;
 
 export interface SamplerDeps {
   runner: PeriodicRunner;
@@ -63,8 +67,14 @@ export function startAutoscaleSampler(
   return {
     close: async () => {
       await Promise.allSettled([
-        ...arrivals.map((events) => events.close()),
-        ...[...queues.values()].map((q) => q.close()),
+        // Its blocking read can be stranded when Redis stopped first (a dependency the supervisor stops): close()
+        // would never resolve, so it gets a bounded chance and then loses its connection.
+        ...arrivals.map(async (events) => {
+          if (!(await settlesWithin(events.close(), ARRIVALS_CLOSE_TIMEOUT_MS))) await events.disconnect();
+        }),
+        ...[...queues.values()].map(async (queue) => {
+          if (!(await settlesWithin(queue.close(), ARRIVALS_CLOSE_TIMEOUT_MS))) await queue.disconnect();
+        }),
       ]);
     },
   };

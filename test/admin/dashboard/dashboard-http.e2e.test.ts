@@ -140,7 +140,7 @@ describe('dashboard access', () => {
     expect(uplot.status).toBe(200);
     expect(uplot.headers['content-type']).toContain('text/javascript');
     const svg = await call('GET', '/dashboard/assets/worker.svg');
-    expect(svg.text).toContain('<title>worker.running</title>');
+    expect(svg.text).toContain('<title>worker.up.running</title>');
     expect((await call('GET', '/dashboard/assets/..%2F..%2Fpackage.json')).status).toBe(404);
     expect((await call('GET', '/dashboard/assets/package.json')).status).toBe(404);
   });

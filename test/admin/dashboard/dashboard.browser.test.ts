@@ -103,8 +103,8 @@ describe('the dashboard in chromium', () => {
     await waitFor(() => page.getAttribute('#statechart', 'data-current').then((value) => value === 'running'), {
       description: 'the statechart to light up running',
     });
-    // The lit node is the diagram's own `worker.running` (found by its title, not by position).
-    expect(await page.textContent('#statechart g.current > title')).toBe('worker.running');
+    // The lit node is the diagram's own `worker.up.running` (found by its title, not by position).
+    expect(await page.textContent('#statechart g.current > title')).toBe('worker.up.running');
     // The selected worker (the first) shows its transitions and its last log lines.
     expect(await page.textContent('#detail-name')).toBe('python_worker_0');
     await waitFor(() => page.textContent('#logs').then((text) => text?.includes('worker ready')), {

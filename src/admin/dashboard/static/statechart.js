@@ -1,5 +1,5 @@
 // The worker machine's generated diagram (Graphviz SVG from machines/), with one state lit up. Nodes are found by
-// their <title>, which is the state's id (`worker.running`, `worker.failed.gaveUp`; compound states are clusters
+// their <title>, which is the state's id (`worker.up.running`, `worker.failed.gaveUp`; compound states are clusters
 // titled `cluster_worker.failed`), so the highlight follows the machine whatever the layout or the state names.
 
 export class Statechart {
@@ -35,6 +35,17 @@ export class Statechart {
   }
 
   /**
+   * The node of a state path: its own id (`worker.failed.gaveUp`), or the one node nested under compound parents
+   * that a worker's status does not name (`running` is `worker.up.running`).
+   */
+  #nodeOf(path) {
+    const exact = this.#nodes.get(`${this.#machine}.${path}`);
+    if (exact !== undefined) return exact;
+    const nested = [...this.#nodes.keys()].filter((id) => id.endsWith(`.${path}`));
+    return nested.length === 1 ? this.#nodes.get(nested[0]) : undefined;
+  }
+
+  /**
    * Lights up `statePath` (`running`, `failed.gaveUp`): the deepest node of the diagram on that path, so a state
    * the diagram draws as a compound cluster lights the cluster, and an unknown sub-state lights its parent.
    */
@@ -42,7 +53,7 @@ export class Statechart {
     let segments = (statePath ?? '').split('.').filter(Boolean);
     let found;
     while (segments.length > 0 && found === undefined) {
-      found = this.#nodes.get([this.#machine, ...segments].join('.'));
+      found = this.#nodeOf(segments.join('.'));
       if (found === undefined) segments = segments.slice(0, -1);
     }
     if (found === this.#current) return;
