@@ -70,10 +70,11 @@ export function startAutoscaleSampler(
         // Its blocking read can be stranded when Redis stopped first (a dependency the supervisor stops): close()
         // would never resolve, so it gets a bounded chance and then loses its connection.
         ...arrivals.map(async (events) => {
-          if (!(await settlesWithin(events.close(), ARRIVALS_CLOSE_TIMEOUT_MS))) await events.disconnect();
+          if (!(await settlesWithin(events.close(), ARRIVALS_CLOSE_TIMEOUT_MS)))
+            void events.disconnect().catch(() => {});
         }),
         ...[...queues.values()].map(async (queue) => {
-          if (!(await settlesWithin(queue.close(), ARRIVALS_CLOSE_TIMEOUT_MS))) await queue.disconnect();
+          if (!(await settlesWithin(queue.close(), ARRIVALS_CLOSE_TIMEOUT_MS))) void queue.disconnect().catch(() => {});
         }),
       ]);
     },

@@ -245,12 +245,17 @@ export class WorkerLifecycleManagerBuilder {
       openTransport: async () => openTransport(resolved, { url: redisUrl, cluster: this.#cluster }, logger, supervisor),
       openQueue: (scriptType, connection) =>
         new Queue(jobQueueName(scriptType), { connection, prefix: resolved.prefix }),
-      // A connection of its own (QueueEvents blocks on it), which QueueEvents closes when it is closed.
-      openQueueEvents: (scriptType) =>
-        new QueueEvents(jobQueueName(scriptType), {
-          connection: createRedisConnection(resolved, { name: `hero-autoscale-${scriptType}`, logger }),
-          prefix: resolved.prefix,
-        }),
+      // A connection of its own: QueueEvents blocks on a duplicate of it and never closes the one it was given, so
+      // closing or disconnecting the QueueEvents also drops this one (else it reconnects for ever after Redis left).
+      openQueueEvents: (scriptType) => {
+        const connection = createRedisConnection(resolved, { name: `hero-autoscale-${scriptType}`, logger });
+        const events = new QueueEvents(jobQueueName(scriptType), { connection, prefix: resolved.prefix });
+        const close = events.close.bind(events);
+        const disconnect = events.disconnect.bind(events);
+        events.close = () => close().finally(() => connection.disconnect());
+        events.disconnect = () => disconnect().finally(() => connection.disconnect());
+        return events;
+      },
     });
   }
 
