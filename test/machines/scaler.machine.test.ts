@@ -13,6 +13,7 @@ import {
 } from '../../machines/scaler.machine.js';
 import { getContextCoveringPaths } from './context-covering-paths.js';
 import { createCoverageTracker, expectFullCoverage, formatCoverage, toTestModelMachine } from './model-coverage.js';
+import { scalerTransitions } from './oracle/scaler.oracle.js';
 
 type ScalerSnapshot = ReturnType<ReturnType<typeof createScalerHarness>['actor']['getSnapshot']>;
 
@@ -99,7 +100,7 @@ describe('scalerMachine model', () => {
     actions: { reportScaled: () => {} },
   });
   const paths = getContextCoveringPaths(model, dryMachine, input);
-  const coverage = createCoverageTracker(scalerMachine);
+  const coverage = createCoverageTracker(scalerMachine, scalerTransitions);
 
   afterAll(() => {
     const result = coverage.report();
