@@ -21,7 +21,12 @@ export default defineConfig({
       'test/machines/worker.machine.test.ts',
       'test/machines/scaler.machine.test.ts',
       'test/machines/supervisor.machine.test.ts',
+      // Random interleavings, 150 runs a property: seconds per mutant. The oracle cases and the survivor tests pin
+      // the same behaviours one by one.
+      'test/machines/worker.properties.test.ts',
     ],
+    // A loaded two-core machine must not turn a slow test into a "killed" mutant.
+    testTimeout: 60_000,
     setupFiles: ['test/fc-seed.setup.ts'],
     reporters: ['dot'],
   },
