@@ -173,6 +173,10 @@ describe('workerMachine against the oracle', () => {
       expect(harness.pending().map((call) => call.actor)).toEqual(workerInvokes[c.to] ?? []);
       expect(harness.reports.at(-1)?.state).toBe(reportedStateOf(c.to));
       expect(harness.reports.at(-1)?.gaveUp ?? false).toBe(c.to === 'gaveUp');
+      // The log says the same as the report.
+      expect(harness.logged.at(-1)).toEqual(
+        c.to === 'gaveUp' ? { state: 'failed', gaveUp: true } : { state: reportedStateOf(c.to) },
+      );
     } finally {
       harness.stop();
     }
