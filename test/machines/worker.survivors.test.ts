@@ -129,3 +129,34 @@ describe('idle timer', () => {
     harness.stop();
   });
 });
+
+describe('backendRestartGraceMs', () => {
+  const settings = { backendRestartGraceMs: 2_000, pingFailureThreshold: 1 };
+
+  it('after an exit, waits the grace for the backend to respawn before restarting', async () => {
+    const harness = createWorkerHarness({ settings });
+    await bringUp(harness, 1);
+
+    await harness.send({ type: 'process.exited', pid: 1, code: 1, signal: null });
+
+    expect(leafOf(harness)).toBe('backingOff');
+    expect(harness.context().restartDelayMs).toBe(2_000);
+    await harness.advance(1_999);
+    expect(leafOf(harness)).toBe('backingOff');
+    await harness.advance(1);
+    expect(leafOf(harness)).toBe('restarting');
+    harness.stop();
+  });
+
+  it('restarts a hung process (still there, so no backend respawns it) at once', async () => {
+    const harness = createWorkerHarness({ settings });
+    await bringUp(harness, 1);
+    await harness.advance(harness.context().settings.idleTimeoutMs);
+
+    await harness.resolve('pingWorker', { type: 'timeout', timeoutMs: 5_000 });
+
+    expect(leafOf(harness)).toBe('restarting');
+    expect(harness.context().restartDelayMs).toBe(0);
+    harness.stop();
+  });
+});

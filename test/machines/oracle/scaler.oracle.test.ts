@@ -2,7 +2,7 @@
 // replayed on a real scaler actor whose workers are recording stand-ins, checking only what the outside sees.
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AnyActorRef, createActor, fromCallback, type InspectionEvent } from 'xstate';
-import { type ScalerInput, scalerMachine } from '../../../machines/scaler.machine.js';
+import { type ScaleDecision, type ScalerInput, scalerMachine } from '../../../machines/scaler.machine.js';
 import {
   canonicalOrder,
   createOracleCoverageTracker,
@@ -31,14 +31,14 @@ describe('scalerMachine transitions', () => {
 
 function startScaler(input: ScalerInput, inspect: (event: InspectionEvent) => void) {
   const commands: { worker: string; type: string }[] = [];
-  const decisions: string[] = [];
+  const decisions: ScaleDecision[] = [];
   const worker = fromCallback<{ type: string }, { name: string }>(({ input: { name }, receive }) => {
     receive((event) => commands.push({ worker: name, type: event.type }));
   });
   const machine = scalerMachine.provide({
     // biome-ignore lint/suspicious/noExplicitAny: a recording stand-in for the worker machine
     actors: { worker: worker as any },
-    actions: { reportScaled: ({ context }) => decisions.push(context.lastDecision.reason) },
+    actions: { reportScaled: ({ context }) => decisions.push(context.lastDecision) },
   });
   const actor = createActor(machine, { input, inspect });
   actor.start();
@@ -53,7 +53,8 @@ function startScaler(input: ScalerInput, inspect: (event: InspectionEvent) => vo
       started: sent(['START', 'ADOPT']),
       stopped: sent(['STOP']),
       decisions: decisions.length,
-      reason: decisions.at(-1) ?? '(none)',
+      reason: decisions.at(-1)?.reason ?? '(none)',
+      detail: decisions.at(-1)?.detail ?? '(none)',
     };
   };
   return { actor, facts };

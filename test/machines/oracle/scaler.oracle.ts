@@ -58,6 +58,8 @@ export interface ScalerFacts {
   /** Decisions reported (`reportScaled`) so far, and the reason of the latest. */
   decisions: number;
   reason: string;
+  /** What the latest decision says (`scale to 1 (asked 0, bounds [1, 3])`). */
+  detail: string;
 }
 
 export interface ScalerGiven {
@@ -75,6 +77,7 @@ const twoStarted: ScalerFacts = {
   stopped: [],
   decisions: 1,
   reason: 'initial',
+  detail: 'start with 2 worker(s)',
 };
 
 export const scalerGivens = {
@@ -90,12 +93,18 @@ export const scalerGivens = {
   'three up': {
     input: { initial: 3 },
     events: [report(w0, 'running'), report(w1, 'running'), report(w2, 'running')],
-    facts: { ...twoStarted, desired: 3, workers: [w0, w1, w2], started: [w0, w1, w2] },
+    facts: {
+      ...twoStarted,
+      desired: 3,
+      workers: [w0, w1, w2],
+      started: [w0, w1, w2],
+      detail: 'start with 3 worker(s)',
+    },
   },
   /** Scaled to 1: idle worker 1 was sent STOP and has not stopped yet. */
   'removing 1': {
     events: [report(w0, 'running', true), report(w1, 'idle'), { type: 'scale.to', count: 1, reason: 'manual', at }],
-    facts: { ...twoStarted, desired: 1, stopped: [w1], decisions: 2, reason: 'manual' },
+    facts: { ...twoStarted, desired: 1, stopped: [w1], decisions: 2, reason: 'manual', detail: 'scale to 1' },
   },
   /** The queue was seen empty once: the scale-down waits for the window. */
   'queue empty since 1000': {
@@ -105,7 +114,15 @@ export const scalerGivens = {
   /** Draining: both workers were sent STOP. */
   draining: {
     events: [report(w0, 'running'), report(w1, 'idle'), { type: 'scaler.drain', at }],
-    facts: { ...twoStarted, leaf: 'draining', desired: 0, stopped: [w0, w1], decisions: 2, reason: 'shutdown' },
+    facts: {
+      ...twoStarted,
+      leaf: 'draining',
+      desired: 0,
+      stopped: [w0, w1],
+      decisions: 2,
+      reason: 'shutdown',
+      detail: 'draining for shutdown',
+    },
   },
   /** Draining, worker 0 already released. */
   'draining, one left': {
@@ -118,6 +135,7 @@ export const scalerGivens = {
       stopped: [w0, w1],
       decisions: 2,
       reason: 'shutdown',
+      detail: 'draining for shutdown',
     },
   },
 } satisfies Record<string, ScalerGiven>;
@@ -135,7 +153,14 @@ export const scalerCases: readonly ScalerCase[] = [
     given: 'two up',
     event: { type: 'scale.to', count: 3, reason: 'manual', at },
     when: 'up: a worker is added and started',
-    changes: { desired: 3, workers: [w0, w1, w2], started: [w0, w1, w2], decisions: 2, reason: 'manual' },
+    changes: {
+      desired: 3,
+      workers: [w0, w1, w2],
+      started: [w0, w1, w2],
+      decisions: 2,
+      reason: 'manual',
+      detail: 'scale to 3',
+    },
   },
   {
     given: 'two up',
@@ -147,19 +172,32 @@ export const scalerCases: readonly ScalerCase[] = [
     given: 'two up',
     event: { type: 'scale.to', count: 1, reason: 'manual', at },
     when: 'down: the idle worker goes, not the busy one',
-    changes: { desired: 1, stopped: [w1], decisions: 2, reason: 'manual' },
+    changes: { desired: 1, stopped: [w1], decisions: 2, reason: 'manual', detail: 'scale to 1' },
   },
   {
     given: 'two up',
     event: { type: 'scale.to', count: 0, reason: 'manual', at },
     when: 'below min: clamped to min 1',
-    changes: { desired: 1, stopped: [w1], decisions: 2, reason: 'manual' },
+    changes: {
+      desired: 1,
+      stopped: [w1],
+      decisions: 2,
+      reason: 'manual',
+      detail: 'scale to 1 (asked 0, bounds [1, 3])',
+    },
   },
   {
     given: 'two up',
     event: { type: 'scale.to', count: 9, reason: 'manual', at },
     when: 'above max: clamped to max 3',
-    changes: { desired: 3, workers: [w0, w1, w2], started: [w0, w1, w2], decisions: 2, reason: 'manual' },
+    changes: {
+      desired: 3,
+      workers: [w0, w1, w2],
+      started: [w0, w1, w2],
+      decisions: 2,
+      reason: 'manual',
+      detail: 'scale to 3 (asked 9, bounds [1, 3])',
+    },
   },
   {
     given: 'removing 1',
@@ -177,7 +215,7 @@ export const scalerCases: readonly ScalerCase[] = [
     given: 'removing 1',
     event: { type: 'scale.to', count: 3, reason: 'manual', at },
     when: 'workers on their way out count toward max',
-    changes: { desired: 3, workers: [w0, w1, w2], started: [w0, w1, w2], decisions: 3 },
+    changes: { desired: 3, workers: [w0, w1, w2], started: [w0, w1, w2], decisions: 3, detail: 'scale to 3' },
   },
   {
     given: 'two up',
@@ -189,7 +227,14 @@ export const scalerCases: readonly ScalerCase[] = [
     given: 'two up',
     event: { type: 'queue.depthObserved', depth: 3, at },
     when: 'autoscale up at once',
-    changes: { desired: 3, workers: [w0, w1, w2], started: [w0, w1, w2], decisions: 2, reason: 'autoscale-up' },
+    changes: {
+      desired: 3,
+      workers: [w0, w1, w2],
+      started: [w0, w1, w2],
+      decisions: 2,
+      reason: 'autoscale-up',
+      detail: 'queue depth 3 wants 3 worker(s) at 1 job(s) per worker',
+    },
   },
   {
     given: 'two up',
@@ -207,7 +252,13 @@ export const scalerCases: readonly ScalerCase[] = [
     given: 'queue empty since 1000',
     event: { type: 'queue.depthObserved', depth: 0, at: at + 100 },
     when: 'down after the window, to min 1, idle first',
-    changes: { desired: 1, stopped: [w1], decisions: 2, reason: 'autoscale-down' },
+    changes: {
+      desired: 1,
+      stopped: [w1],
+      decisions: 2,
+      reason: 'autoscale-down',
+      detail: 'queue depth 0 wants 1 worker(s) at 1 job(s) per worker for 100 ms',
+    },
   },
   {
     given: 'two up, autoscale off',
@@ -219,7 +270,14 @@ export const scalerCases: readonly ScalerCase[] = [
     given: 'two up',
     event: { type: 'worker.add', workerId: 'api', at },
     when: 'a named worker is added and started',
-    changes: { desired: 3, workers: ['api', w0, w1], started: ['api', w0, w1], decisions: 2, reason: 'worker-added' },
+    changes: {
+      desired: 3,
+      workers: ['api', w0, w1],
+      started: ['api', w0, w1],
+      decisions: 2,
+      reason: 'worker-added',
+      detail: 'worker api added',
+    },
   },
   {
     given: 'two up',
@@ -236,7 +294,14 @@ export const scalerCases: readonly ScalerCase[] = [
   {
     given: 'two up',
     event: { type: 'scaler.drain', at },
-    changes: { leaf: 'draining', desired: 0, stopped: [w0, w1], decisions: 2, reason: 'shutdown' },
+    changes: {
+      leaf: 'draining',
+      desired: 0,
+      stopped: [w0, w1],
+      decisions: 2,
+      reason: 'shutdown',
+      detail: 'draining for shutdown',
+    },
   },
   {
     given: 'draining',

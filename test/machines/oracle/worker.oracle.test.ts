@@ -128,6 +128,13 @@ async function reach(harness: WorkerHarness, given: OracleGiven): Promise<void> 
       await bringUp(harness, 10);
       await harness.send({ type: 'STOP' });
     },
+    'stopped after a failed stop': async () => {
+      await reach(harness, 'restarting');
+      await harness.resolve('restartProcess');
+      await harness.send({ type: 'process.running', pid: 11 });
+      await harness.send({ type: 'STOP' });
+      await harness.reject('stopProcess', new Error('EPERM'));
+    },
   };
   await steps[given]();
 }
@@ -171,6 +178,18 @@ describe('workerMachine against the oracle', () => {
         ...(lastJobAt === 'now' ? { lastJobAt: harness.clock.now() } : {}),
       });
       expect(harness.pending().map((call) => call.actor)).toEqual(workerInvokes[c.to] ?? []);
+      // Each effect is asked for this worker (a ping with its timeout and since when the process is up).
+      for (const call of harness.pending()) {
+        const { settings, startedAt } = harness.context();
+        if (call.actor === 'readClock') expect(call.input).toBeUndefined();
+        else if (call.actor === 'pingWorker')
+          expect(call.input).toEqual({
+            name: 'python_worker_1',
+            timeoutMs: settings.pingTimeoutMs,
+            upSince: startedAt,
+          });
+        else expect(call.input).toEqual({ name: 'python_worker_1' });
+      }
       expect(harness.reports.at(-1)?.state).toBe(reportedStateOf(c.to));
       expect(harness.reports.at(-1)?.gaveUp ?? false).toBe(c.to === 'gaveUp');
       // The log says the same as the report.

@@ -159,7 +159,8 @@ export type OracleGiven =
   | 'gave up'
   | 'restarting'
   | 'restarting, replacement spawned'
-  | 'stopping';
+  | 'stopping'
+  | 'stopped after a failed stop';
 
 export interface WorkerCase {
   given: OracleGiven;
@@ -217,6 +218,8 @@ export const givenFacts: Readonly<Record<OracleGiven, WorkerFacts>> = (() => {
     restarting: { ...up, restartCount: 1 },
     'restarting, replacement spawned': { ...up, pid: 11, restartCount: 1 },
     stopping: up,
+    // Restarted once (a requested restart of pid 10, whose replacement 11 ran), then a stop that failed.
+    'stopped after a failed stop': { ...base, restartCount: 1, reason: 'stop failed: EPERM', lastJobAt: null },
   };
 })();
 
@@ -229,6 +232,28 @@ export const workerCases: readonly WorkerCase[] = [
   { given: 'fresh', from: 'stopped', step: exit(7), to: 'stopped' },
   { given: 'fresh', from: 'stopped', step: { send: { type: 'PING' } }, to: 'stopped' },
   { given: 'fresh', from: 'stopped', step: { after: 'giveUpCooldown' }, to: 'stopped' },
+  {
+    given: 'stopped after a failed stop',
+    from: 'stopped',
+    step: { send: { type: 'START' } },
+    when: 'a new start forgets the last reason',
+    to: 'starting',
+    changes: { reason: null },
+  },
+  {
+    given: 'stopped after a failed stop',
+    from: 'stopped',
+    step: { send: { type: 'RESTART' } },
+    to: 'starting',
+    changes: { reason: null },
+  },
+  {
+    given: 'stopped after a failed stop',
+    from: 'stopped',
+    step: { send: { type: 'ADOPT', pid: 7 } },
+    to: 'running',
+    changes: { reason: null, pid: 7 },
+  },
   // starting
   {
     given: 'starting',
@@ -388,7 +413,13 @@ export const workerCases: readonly WorkerCase[] = [
     to: 'deciding',
     changes: { pid: null, reason: 'stopped outside the supervisor' },
   },
-  { given: 'idle', from: 'idle', step: { send: { type: 'RESTART' } }, to: 'restarting', changes: { restartCount: 1 } },
+  {
+    given: 'idle',
+    from: 'idle',
+    step: { send: { type: 'RESTART', reason: 'config changed' } },
+    to: 'restarting',
+    changes: { restartCount: 1, reason: 'config changed' },
+  },
   { given: 'idle', from: 'idle', step: { send: { type: 'STOP' } }, to: 'stopping' },
   // pinging
   {
@@ -500,9 +531,9 @@ export const workerCases: readonly WorkerCase[] = [
   {
     given: 'pinging, one failure',
     from: 'pinging',
-    step: { send: { type: 'RESTART' } },
+    step: { send: { type: 'RESTART', reason: 'config changed' } },
     to: 'restarting',
-    changes: { restartCount: 1, consecutivePingFailures: 0 },
+    changes: { restartCount: 1, consecutivePingFailures: 0, reason: 'config changed' },
   },
   { given: 'pinging', from: 'pinging', step: { send: { type: 'STOP' } }, to: 'stopping' },
   // failed.deciding
