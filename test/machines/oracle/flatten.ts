@@ -86,12 +86,16 @@ function guardName(guard: unknown): string | undefined {
 export function flatten(from: string, transition: TransitionLike): FlatTransition {
   const target = transition.target?.[0];
   const guard = guardName(transition.guard);
+  const to = target === undefined ? null : enteredLeaf(target).key;
+  // A leaf that targets itself is exited and entered again (its timers re-armed) when the transition says `reenter`,
+  // or when it is declared on an ancestor: the ancestor stays, but its active child is left and entered again.
+  const reentered = to === from && (transition.reenter === true || transition.source.key !== from);
   return {
     from,
     event: normalizeEventType(transition.eventType),
     ...(guard === undefined ? {} : { guard }),
-    to: target === undefined ? null : enteredLeaf(target).key,
-    ...(target !== undefined && transition.reenter ? { reenter: true as const } : {}),
+    to,
+    ...(reentered ? { reenter: true as const } : {}),
   };
 }
 
