@@ -26,7 +26,7 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  thresholds: { high: 95, low: 90, break: 80 },
+  thresholds: { high: 95, low: 90, break: 85 },
   timeoutMS: 5_000,
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
