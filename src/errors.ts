@@ -15,13 +15,16 @@ export type SupervisorErrorCode =
   | 'WORKER_START_FAILED'
   | 'WORKER_NOT_FOUND'
   | 'INVALID_JOB'
+  | 'INVALID_JOB_RESULT'
   | 'JOB_TIMEOUT'
   | 'JOB_FAILED'
   | 'JOB_NOT_FOUND'
+  | 'JOB_ID_IN_USE'
   | 'REDIS_UNAVAILABLE'
   | 'INTEGRITY'
   | 'ADMIN'
   | 'DAEMON_UNREACHABLE'
+  | 'DAEMON_ALREADY_RUNNING'
   | 'UNAUTHORIZED';
 
 export interface SupervisorErrorOptions {
@@ -133,6 +136,37 @@ export class InvalidJobError extends SupervisorError {
     options?: SupervisorErrorOptions,
   ) {
     super('INVALID_JOB', message, options);
+  }
+}
+
+/**
+ * A job completed, but its worker's return value does not match the protocol's job result (a plain string, a missing
+ * `stdout`...): `field` names what is wrong ('' when the value is not an object at all).
+ */
+export class InvalidJobResultError extends SupervisorError {
+  constructor(
+    readonly jobId: string,
+    readonly field: string,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('INVALID_JOB_RESULT', message, options);
+  }
+}
+
+/**
+ * A job was sent with an id another job holds: `state` is that job's (`waiting`, `active`, `delayed`,
+ * `prioritized`, `completed`, `failed`, `created`, or `claimed` while its sender is still enqueueing it). An id
+ * stays in use while its job is kept (one day); the job sent first keeps it, and nobody gets another job's result.
+ */
+export class JobIdInUseError extends SupervisorError {
+  constructor(
+    readonly jobId: string,
+    readonly state: string,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('JOB_ID_IN_USE', message, options);
   }
 }
 
@@ -252,6 +286,18 @@ export class DaemonUnreachableError extends SupervisorError {
     options?: SupervisorErrorOptions,
   ) {
     super('DAEMON_UNREACHABLE', message, options);
+  }
+}
+
+/** Another daemon runs on the same config (it holds the lock at `lockPath`): this one starts nothing. */
+export class DaemonAlreadyRunningError extends SupervisorError {
+  constructor(
+    readonly pid: number,
+    readonly lockPath: string,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('DAEMON_ALREADY_RUNNING', message, options);
   }
 }
 

@@ -19,6 +19,7 @@ export {
 } from '../machines/worker.machine.js';
 export { AdminClient, type AdminClientOptions } from './admin/admin-client.js';
 export { type AdminAddress, type AdminControl, AdminServer, type AdminServerOptions } from './admin/admin-server.js';
+export { Dashboard, type DashboardOptions } from './admin/dashboard/dashboard.js';
 export type {
   DaemonReport,
   QueueReport,
@@ -41,6 +42,17 @@ export { configJsonSchema } from './config/json-schema.js';
 export { configSecrets, type LoadConfigOptions, loadConfig, parseConfig } from './config/load-config.js';
 export { Daemon, type DaemonOptions } from './daemon/daemon.js';
 export * from './errors.js';
+export type { FleetEventMap, FleetEventName } from './fleet/fleet-events.js';
+export {
+  type FleetLifecycle,
+  FleetMember,
+  type FleetMemberOptions,
+  type FleetMemberTypeOptions,
+} from './fleet/fleet-member.js';
+export type { FleetMemberReport, FleetReport, FleetTypeReport } from './fleet/fleet-report.js';
+export { fleetWorkerId, localWorkerName } from './fleet/identity.js';
+export { planAssignments } from './fleet/plan.js';
+export { splitByCapacity } from './fleet/split.js';
 export { Job, type JobFields } from './jobs/job.js';
 export { DEFAULT_JOB_TIMEOUT_MS, ENV_KEY_PATTERN, JobBuilder, MAX_SCRIPT_BYTES } from './jobs/job-builder.js';
 export { JOB_STATUSES, type JobStatus } from './jobs/job-status.js';
@@ -75,10 +87,12 @@ export {
 } from './lifecycle/worker-lifecycle-manager.js';
 export { type SupervisorPort, WorkerLifecycleManagerBuilder } from './lifecycle/worker-lifecycle-manager-builder.js';
 export { fillPlaceholders, type TemplateValues } from './lifecycle/worker-template.js';
+export { MAX_COUNT, MAX_DURATION_MS, MAX_JOB_RETRIES, MAX_WORKERS_PER_TYPE } from './limits.js';
 export { createRootLogger, LOG_FIELDS, type RootLoggerOptions } from './log/logger.js';
 export { REDACTED, Redactor, redactUrl } from './log/redact.js';
 export { type ProcessStats, readProcessStats } from './metrics/proc-stats.js';
 export { SupervisorMetrics } from './metrics/supervisor-metrics.js';
+export { BASE_ENV_NAMES, baseEnvironment } from './process/base-environment.js';
 export type { EmbeddedProcessManagerOptions } from './process/embedded/embedded-options.js';
 export { EmbeddedProcessManager } from './process/embedded/embedded-process-manager.js';
 export type { ChildRecord, OrphanReport } from './process/embedded/state-file.js';
@@ -107,6 +121,8 @@ export {
   type JobActivityStreamOptions,
 } from './transport/job-activity.js';
 export { PingClient, type PingClientOptions, type PingOptions } from './transport/ping-client.js';
+export { protocolSchemas } from './transport/protocol-json-schemas.js';
+export { PROTOCOL_VERSION, type ProtocolMessageName } from './transport/protocol-schemas.js';
 export {
   activityChannel,
   controlQueueName,

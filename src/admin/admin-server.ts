@@ -4,7 +4,8 @@
  * so that a load balancer or systemd probe needs no secret and learns nothing.
  *
  * Routes: GET /status, POST /scale {type, n}, POST /restart/<worker>, POST /stop/<worker>,
- * GET /logs/<worker>?follow=1&tail=N (streamed text), GET /metrics (Prometheus text), GET /healthz.
+ * GET /logs/<worker>?follow=1&tail=N (streamed text), GET /metrics (Prometheus text), GET /healthz, and the
+ * dashboard under /dashboard (src/admin/dashboard/, its own cookie login).
  */
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -15,6 +16,7 @@ import { SupervisorError } from '../errors.js';
 import { Redactor } from '../log/redact.js';
 import type { SupervisorMetrics } from '../metrics/supervisor-metrics.js';
 import { isAuthorized } from './bearer-token.js';
+import type { Dashboard } from './dashboard/dashboard.js';
 import type { StatusReport } from './status-report.js';
 
 /** What the admin endpoint can ask of the daemon. The daemon implements it over the lifecycle manager. */
@@ -24,6 +26,8 @@ export interface AdminControl {
   restart(worker: string): Promise<void>;
   stop(worker: string): Promise<void>;
   logs(worker: string, options: { follow: boolean; tail: number }): AsyncIterable<string>;
+  /** Every fleet member and its workers (GET /fleet); undefined when the daemon is not in a fleet. */
+  fleet?(): Promise<unknown>;
 }
 
 export interface AdminServerOptions {
@@ -40,6 +44,8 @@ export interface AdminServerOptions {
   logger: Logger;
   /** Scrubs secrets from error messages sent to clients. */
   redactor?: Redactor;
+  /** Serves the live dashboard under /dashboard (its own cookie login); closed with the server. */
+  dashboard?: Dashboard;
 }
 
 export type AdminAddress =
@@ -51,6 +57,18 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** Lines of captured output `GET /logs` returns by default before following. */
 const DEFAULT_LOG_TAIL = 100;
 const WORKER_NAME = new RegExp(NAME_PATTERN.replace('{0,62}', '{0,200}'));
+
+/** The methods of each known route (the `Allow` header of a 405); keep in step with the routes in `#handle`. */
+const ROUTE_METHODS: Readonly<Record<string, string>> = {
+  healthz: 'GET',
+  status: 'GET',
+  fleet: 'GET',
+  metrics: 'GET',
+  scale: 'POST',
+  restart: 'POST',
+  stop: 'POST',
+  logs: 'GET',
+};
 
 class HttpError extends Error {
   constructor(
@@ -131,6 +149,7 @@ export class AdminServer {
   /** Idempotent: ends log streams, stops accepting, waits for open requests. */
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
+      this.#options.dashboard?.close();
       for (const stream of this.#streams) stream.end();
       this.#server.close(() => resolve());
       this.#server.closeIdleConnections();
@@ -148,6 +167,10 @@ export class AdminServer {
       send(response, 200, { ok: true });
       return;
     }
+    if (this.#options.dashboard?.owns(url.pathname)) {
+      await this.#options.dashboard.handle(request, response);
+      return;
+    }
     if (!isAuthorized(request.headers.authorization, this.#options.token)) {
       request.resume();
       response.setHeader('WWW-Authenticate', 'Bearer realm="hero-supervisor"');
@@ -160,6 +183,14 @@ export class AdminServer {
         expectSegments(segments, 1);
         send(response, 200, await control.status());
         return;
+      case 'GET /fleet': {
+        expectSegments(segments, 1);
+        const fleet = await control.fleet?.();
+        if (fleet === undefined)
+          throw new HttpError(404, 'NOT_FOUND', 'This daemon is not in a fleet (no `fleet` in its config).');
+        send(response, 200, fleet);
+        return;
+      }
       case 'GET /metrics': {
         expectSegments(segments, 1);
         metrics.update(await control.status());
@@ -204,9 +235,19 @@ export class AdminServer {
         await this.#streamLogs(response, control.logs(worker, { follow, tail }));
         return;
       }
-      default:
+      default: {
         request.resume();
+        const allowed = ROUTE_METHODS[segments[0] ?? ''];
+        if (allowed !== undefined && Object.hasOwn(ROUTE_METHODS, segments[0] ?? '')) {
+          response.setHeader('Allow', allowed);
+          throw new HttpError(
+            405,
+            'METHOD_NOT_ALLOWED',
+            `${method} is not allowed on /${segments[0]}; use ${allowed}.`,
+          );
+        }
         throw new HttpError(404, 'NOT_FOUND', `No route ${method} ${url.pathname}.`);
+      }
     }
   }
 

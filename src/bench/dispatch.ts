@@ -212,8 +212,9 @@ export const dispatchFigure: Figure = {
         baselineValue: wrappedStats.median,
         runs: heroStats.runs,
         notes:
-          `${setup}; hero-worker runs each interpreter under \`setpriv --pdeathsig KILL --\` (one more exec per job) ` +
-          'so that scripts die with their worker: this baseline pays the same, the rest of the gap is the job layer',
+          `${setup}; hero-worker used to run each interpreter under \`setpriv --pdeathsig KILL --\` (one more exec per ` +
+          'job); since #16 its reaper kills script groups when it dies and setpriv is only the fallback without one, ' +
+          'so this baseline pays an exec hero-worker no longer does',
       }),
     );
   },

@@ -14,7 +14,7 @@ export interface RawWorkerOptions {
   queue: string;
   mode: 'echo' | 'spawn';
   interpreter?: string;
-  /** Run the interpreter under `setpriv --pdeathsig KILL --`, as hero-worker does on Linux. */
+  /** Run the interpreter under `setpriv --pdeathsig KILL --`, as hero-worker did before #16 (now its fallback). */
   wrap?: 'none' | 'setpriv';
   concurrency?: number;
 }

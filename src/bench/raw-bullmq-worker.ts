@@ -4,8 +4,8 @@
  * runs `--interpreter` with the job's `script` on stdin and returns its stdout, as hero-worker does.
  * Prints `ready` on stdout once its connection is up.
  *
- * `--wrap setpriv` runs the interpreter as hero-worker does on Linux, under `setpriv --pdeathsig KILL --`, to
- * tell that cost apart from the rest of the job layer.
+ * `--wrap setpriv` runs the interpreter under `setpriv --pdeathsig KILL --`, as hero-worker did on Linux before its
+ * reaper made that exec unnecessary (it is now the fallback where no reaper runs), to show that cost.
  *
  *   node raw-bullmq-worker.js --redis-url redis://... --queue q --prefix p [--mode echo|spawn]
  *     [--interpreter cat] [--wrap none|setpriv] [--concurrency 1]

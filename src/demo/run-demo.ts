@@ -339,6 +339,12 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
       const tokenFile = started.tokenFile ?? config.admin.tokenFile;
       view.line(`  export HERO_ADMIN_TOKEN="$(cat ${tokenFile})" HERO_ADMIN_ENDPOINT=${endpoint}`);
       view.line(`  ${cli} status`);
+      if (address?.type === 'tcp') {
+        // The token is not printed: it is read from its file (mode 0600) and given in the URL fragment, which the
+        // browser keeps to itself; the page swaps it for a session cookie and takes it out of the address bar.
+        view.line(`Dashboard: ${address.url}/dashboard (log in with the admin token: cat ${tokenFile})`);
+        view.line(`  or open it logged in: xdg-open "${address.url}/dashboard#token=$(cat ${tokenFile})"`);
+      }
       view.line('Press Ctrl-C to stop.');
       await new Promise<void>((resolve) =>
         stopRequested.signal.addEventListener('abort', () => resolve(), { once: true }),

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ENV_KEY_PATTERN } from '../env-key.js';
 import { InvalidJobError } from '../errors.js';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_JOB_RETRIES } from '../limits.js';
 import { Job } from './job.js';
 import { isScriptType, SCRIPT_TYPES, type ScriptType } from './script-type.js';
 
@@ -15,6 +16,13 @@ export const MAX_SCRIPT_BYTES = 1024 * 1024;
 export const DEFAULT_JOB_TIMEOUT_MS = 60_000;
 
 export { ENV_KEY_PATTERN };
+
+const generatedIds = new WeakSet<Job>();
+
+/** True for a job whose id this builder generated (a random uuid, which no other job can share). */
+export function hasGeneratedId(job: Job): boolean {
+  return generatedIds.has(job);
+}
 
 /** How much of a bad value an error message shows. */
 const SHOWN_VALUE_CHARS = 40;
@@ -72,13 +80,13 @@ export class JobBuilder {
     return this;
   }
 
-  /** Milliseconds the worker lets the script run. @defaultValue 60_000 */
+  /** Milliseconds the worker lets the script run; at most `MAX_DURATION_MS` (about 24.8 days). @defaultValue 60_000 */
   timeout(ms: number): this {
     this.#timeoutMs = ms;
     return this;
   }
 
-  /** Further attempts after a failure. @defaultValue 0 */
+  /** Further attempts after a failure; at most `MAX_JOB_RETRIES` (1,000). @defaultValue 0 */
   retries(count: number): this {
     this.#retries = count;
     return this;
@@ -137,10 +145,12 @@ export class JobBuilder {
     if (typeof timeoutMs !== 'number' || !Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
       throw invalid('timeout', 'a positive integer of ms', timeoutMs);
     }
+    if (timeoutMs > MAX_DURATION_MS) throw invalid('timeout', `at most ${MAX_DURATION_TEXT}`, timeoutMs);
     const retries = this.#retries;
     if (typeof retries !== 'number' || !Number.isSafeInteger(retries) || retries < 0) {
       throw invalid('retries', 'a non-negative integer', retries);
     }
+    if (retries > MAX_JOB_RETRIES) throw invalid('retries', `at most ${MAX_JOB_RETRIES}`, retries);
     const env = checkEnv(this.#env);
     const callerId = this.#callerId;
     if (typeof callerId !== 'string' || callerId === '') throw invalid('callerId', 'a non-empty string', callerId);
@@ -150,7 +160,19 @@ export class JobBuilder {
     if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(id)) {
       throw invalid('id', '1-128 letters, digits, `_` or `-`', id);
     }
-    return new Job({ id, scriptType, script, env, timeoutMs, retries, callerId, contextId, createdAt: Date.now() });
+    const job = new Job({
+      id,
+      scriptType,
+      script,
+      env,
+      timeoutMs,
+      retries,
+      callerId,
+      contextId,
+      createdAt: Date.now(),
+    });
+    if (this.#id === undefined) generatedIds.add(job);
+    return job;
   }
 }
 

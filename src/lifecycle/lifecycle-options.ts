@@ -7,6 +7,7 @@ import type { InspectionEvent, Observer } from 'xstate';
 import type { AutoscaleSettings } from '../../machines/scaler-policy.js';
 import type { WorkerSettings } from '../../machines/worker.defaults.js';
 import { ConfigError } from '../errors.js';
+import { assertCount, assertDuration, configError, MAX_WORKERS_PER_TYPE } from '../limits.js';
 import type { Clock } from './clock.js';
 import type { WorkerConfig } from './worker-config.js';
 
@@ -107,6 +108,17 @@ export function resolveScriptType(
     `scriptTypes.${scriptType}.max`,
     options.max ?? Math.max(DEFAULT_MAX_WORKERS, initial, configs.length),
   );
+  for (const [field, value] of [
+    ['initial', initial],
+    ['min', min],
+    ['max', max],
+  ] as const) {
+    assertCount(`scriptTypes.${scriptType}.${field}`, value, 0, MAX_WORKERS_PER_TYPE, configError);
+  }
+  for (const field of ['stabilizationWindowMs', 'cooldownMs'] as const) {
+    const value = options.autoscale?.[field];
+    if (value !== undefined) assertDuration(`scriptTypes.${scriptType}.autoscale.${field}`, value, configError);
+  }
   if (min > max) {
     throw new ConfigError(
       `\`scriptTypes.${scriptType}.min\` (${min}) must not exceed \`scriptTypes.${scriptType}.max\` (${max}).`,

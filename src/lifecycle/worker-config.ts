@@ -5,6 +5,8 @@
  */
 import { isAbsolute } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { assertDuration, configError } from '../limits.js';
+import { splitShellWords } from '../process/zinit/shell-words.js';
 
 /** Names become service names (Zinit refuses `.`, `/` and `\`) and queue names (BullMQ refuses `:`). */
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
@@ -37,6 +39,13 @@ function checkArgv(path: string, value: unknown): readonly string[] {
   return Object.freeze([...value]);
 }
 
+/** A one-string command as shell words (no shell, no expansion); unbalanced quotes are refused, naming the option. */
+function splitCommandLine(path: string, text: string): readonly string[] {
+  const words = splitShellWords(text);
+  if (words === undefined) throw invalid(path, 'a command line with balanced quotes and no trailing backslash', text);
+  return words;
+}
+
 export class WorkerConfig {
   readonly name: string;
   readonly binaryPath: string;
@@ -44,6 +53,7 @@ export class WorkerConfig {
   #args: readonly string[] = [];
   #env: Readonly<Record<string, string>> = {};
   #secretEnv = new Set<string>();
+  #passEnv: readonly string[] = [];
   #healthCheck: readonly string[] | undefined;
   #dependencies: readonly string[] = [];
   #stopTimeoutMs: number | undefined;
@@ -83,6 +93,10 @@ export class WorkerConfig {
   /** Env keys whose values never appear in logs, status or errors. */
   get secretEnvKeys(): ReadonlySet<string> {
     return this.#secretEnv;
+  }
+  /** Names of the supervisor's environment variables the worker also gets (its base is PATH, HOME, LANG...). */
+  get passEnv(): readonly string[] {
+    return this.#passEnv;
   }
   get healthCheck(): readonly string[] | undefined {
     return this.#healthCheck;
@@ -131,9 +145,25 @@ export class WorkerConfig {
     return this.withEnv(env, { secret: true });
   }
 
-  /** argv of a command that exits 0 once the worker is healthy (e.g. `['hero-worker', '--health-check']`). */
-  withHealthCheck(argv: readonly string[]): this {
-    const checked = checkArgv('healthCheck', argv);
+  /**
+   * Also give the worker these variables of the supervisor's environment (read at each start). Without it a worker
+   * gets only its `env` and a small base (PATH, HOME, USER, LANG, TZ, TMPDIR...; src/daemon/README.md), never the
+   * supervisor's own secrets. Adds to earlier names.
+   */
+  withPassEnv(names: readonly string[]): this {
+    const checked = checkArgv('passEnv', names);
+    for (const key of checked) if (!ENV_KEY_PATTERN.test(key)) throw invalid('passEnv', 'variable names', key);
+    this.#passEnv = Object.freeze([...new Set([...this.#passEnv, ...checked])]);
+    return this;
+  }
+
+  /**
+   * argv of a command that exits 0 once the worker is healthy (e.g. `['hero-worker', '--health-check']`), or the
+   * design's one-string form (`'/usr/local/bin/osis_worker --health-check'`), split into words as Zinit splits `test:`
+   * (quotes group, no expansion) and never given to a shell. argv is preferred: nothing to split.
+   */
+  withHealthCheck(argv: readonly string[] | string): this {
+    const checked = checkArgv('healthCheck', typeof argv === 'string' ? splitCommandLine('healthCheck', argv) : argv);
     if (checked.length === 0) throw invalid('healthCheck', 'a non-empty argv', argv);
     this.#healthCheck = checked;
     return this;
@@ -150,6 +180,7 @@ export class WorkerConfig {
   /** How long a stopping worker may take to finish its active job before SIGKILL. */
   withStopTimeout(ms: number): this {
     if (!Number.isInteger(ms) || ms < 0) throw invalid('stopTimeoutMs', 'a non-negative integer of ms', ms);
+    assertDuration('stopTimeoutMs', ms, configError);
     this.#stopTimeoutMs = ms;
     return this;
   }
@@ -184,6 +215,7 @@ export class WorkerConfig {
     const copy = new WorkerConfig(name, this.binaryPath, this.scriptType).withArgs(this.#args);
     copy.#env = this.#env;
     copy.#secretEnv = new Set(this.#secretEnv);
+    copy.#passEnv = this.#passEnv;
     copy.#healthCheck = this.#healthCheck;
     copy.#dependencies = this.#dependencies;
     copy.#stopTimeoutMs = this.#stopTimeoutMs;

@@ -1,22 +1,27 @@
 /**
  * Turns a `WorkerConfig` into the process manager's `ServiceSpec` for one worker instance: the placeholders
- * `{workerId}`, `{redisUrl}` and `{scriptType}` in args, env values and the health check are filled per instance.
+ * `{workerId}`, `{redisUrl}`, `{scriptType}` and `{prefix}` in args, env values and the health check are filled per
+ * instance.
  */
 import type { ServiceSpec } from '../process/process-manager.js';
+import { DEFAULT_PREFIX } from '../transport/queue-names.js';
 import { redactRedisUrl } from '../transport/redis-connection.js';
 import type { WorkerConfig } from './worker-config.js';
+import { workerEnvironment } from './worker-environment.js';
 
 export interface TemplateValues {
   workerId: string;
   redisUrl: string;
   scriptType: string;
+  /** The key prefix (`{prefix}`). @defaultValue 'hero' */
+  prefix?: string;
 }
 
-const PLACEHOLDER = /\{(workerId|redisUrl|scriptType)\}/g;
+const PLACEHOLDER = /\{(workerId|redisUrl|scriptType|prefix)\}/g;
 
 /** Replaces the known placeholders; any other `{...}` text is left as it is. */
 export function fillPlaceholders(text: string, values: TemplateValues): string {
-  return text.replace(PLACEHOLDER, (_match, key: keyof TemplateValues) => values[key]);
+  return text.replace(PLACEHOLDER, (_match, key: keyof TemplateValues) => values[key] ?? DEFAULT_PREFIX);
 }
 
 export interface SpecDefaults {
@@ -28,7 +33,7 @@ export function toServiceSpec(config: WorkerConfig, values: TemplateValues, defa
   const spec: ServiceSpec = {
     name: values.workerId,
     command: [config.binaryPath, ...config.args.map(fill)],
-    env: Object.fromEntries(Object.entries(config.env).map(([key, value]) => [key, fill(value)])),
+    env: workerEnvironment(config, (value) => fill(value)),
     after: config.dependencies,
     stopSignal: 'SIGTERM',
     stopTimeoutMs: config.stopTimeoutMs ?? defaults.stopTimeoutMs,

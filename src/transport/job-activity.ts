@@ -8,6 +8,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { decodeJobActivity } from './protocol-check.js';
 import { activityChannel } from './queue-names.js';
 import {
   createRedisConnection,
@@ -15,8 +16,9 @@ import {
   type ResolvedRedisConnection,
   resolveRedisConnection,
 } from './redis-connection.js';
-import { decodeJobActivity, type JobActivity } from './wire-protocol.js';
+import type { JobActivity } from './wire-protocol.js';
 
+export { publishJobActivity } from './job-activity-publisher.js';
 export type { JobActivity } from './wire-protocol.js';
 
 export type JobActivityListener = (activity: JobActivity) => void;
@@ -27,11 +29,6 @@ export interface JobActivityStreamOptions {
   /** @defaultValue the `redis` options' prefix, else 'hero' */
   prefix?: string;
   logger?: Logger;
-}
-
-/** Publishes one activity event (used by the worker runtime; any worker may do the same). */
-export async function publishJobActivity(connection: Redis, prefix: string, activity: JobActivity): Promise<void> {
-  await connection.publish(activityChannel(prefix), JSON.stringify(activity));
 }
 
 export class JobActivityStream {

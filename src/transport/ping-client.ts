@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PingOutcome, PingReply } from '../../machines/worker.events.js';
 import { withinMs } from '../within-ms.js';
+import { checkPingReply, checkPingReplyMessage } from './protocol-check.js';
 import { controlQueueName, pingReplyChannel } from './queue-names.js';
 import {
   createRedisConnection,
@@ -23,7 +24,7 @@ import {
   resolveRedisConnection,
   watchConnection,
 } from './redis-connection.js';
-import { isPingReply, PING_JOB_NAME, type PingJobData, type PingReplyMessage } from './wire-protocol.js';
+import { PING_JOB_NAME, type PingJobData } from './wire-protocol.js';
 
 /** Finished ping jobs are evidence for debugging only: keep a few for a minute. */
 export const PING_JOB_RETENTION = { age: 60, count: 100 } as const;
@@ -49,7 +50,9 @@ export interface PingOptions {
   timeoutMs?: number;
 }
 
-type Waiter = (reply: PingReply | undefined) => void;
+/** What a ping waits for: a reply, or what was wrong with the one that came (`invalid-reply`). */
+type Answer = PingReply | { invalid: string };
+type Waiter = (answer: Answer | undefined) => void;
 
 export class PingClient {
   readonly clientId = randomUUID();
@@ -82,6 +85,11 @@ export class PingClient {
     return this.#resolved.prefix;
   }
 
+  /** The lifecycle's ping port (src/lifecycle/ping-port.ts), as the job client's `Supervisor` names it. */
+  pingWorker(workerId: string, options: PingOptions = {}): Promise<PingOutcome> {
+    return this.ping(workerId, options);
+  }
+
   /** Sends one ping and resolves with its outcome; never rejects. */
   async ping(workerId: string, { timeoutMs = DEFAULT_PING_TIMEOUT_MS }: PingOptions = {}): Promise<PingOutcome> {
     if (this.#closing) return { type: 'failed', reason: 'the ping client is closed' };
@@ -96,8 +104,8 @@ export class PingClient {
     if (!(await this.#ready(this.#connection, deadline))) return this.#transportDown();
 
     const jobId = randomUUID();
-    let settle: (reply: PingReply | undefined) => void = () => {};
-    const answered = new Promise<PingReply | undefined>((resolve) => {
+    let settle: (answer: Answer | undefined) => void = () => {};
+    const answered = new Promise<Answer | undefined>((resolve) => {
       settle = resolve;
     });
     const timer = setTimeout(() => settle(undefined), Math.max(0, deadline - performance.now()));
@@ -122,11 +130,15 @@ export class PingClient {
       }
       const reply = await answered;
       if (this.#closing) return { type: 'failed', reason: 'the ping client was closed while waiting' };
+      if (reply && 'invalid' in reply) return this.#invalidReply(workerId, reply.invalid);
       if (reply) return { type: 'ok', reply, latencyMs: performance.now() - started };
       if (this.#connection.status !== 'ready') return this.#transportDown();
       // A connected Redis that did not even acknowledge the ping job in time is hung or overloaded: not the worker.
       if (!acknowledged) return this.#transportDown(`did not acknowledge the ping within ${timeoutMs} ms`);
-      const late = await withinMs(this.#afterDeadline(queue, jobId, started, timeoutMs), PING_CLEANUP_BUDGET_MS);
+      const late = await withinMs(
+        this.#afterDeadline(workerId, queue, jobId, started, timeoutMs),
+        PING_CLEANUP_BUDGET_MS,
+      );
       return late ?? this.#transportDown(`did not answer within ${PING_CLEANUP_BUDGET_MS} ms after the deadline`);
     } finally {
       clearTimeout(timer);
@@ -135,11 +147,19 @@ export class PingClient {
   }
 
   /** At the deadline: a reply we missed is still a reply; otherwise remove the ping job and report `timeout`. */
-  async #afterDeadline(queue: Queue, jobId: string, started: number, timeoutMs: number): Promise<PingOutcome> {
+  async #afterDeadline(
+    workerId: string,
+    queue: Queue,
+    jobId: string,
+    started: number,
+    timeoutMs: number,
+  ): Promise<PingOutcome> {
     try {
       const job = await queue.getJob(jobId);
-      if (job?.finishedOn !== undefined && isPingReply(job.returnvalue)) {
-        return { type: 'ok', reply: job.returnvalue, latencyMs: performance.now() - started };
+      if (job?.finishedOn !== undefined && job.returnvalue !== null && job.returnvalue !== undefined) {
+        const checked = checkPingReply(job.returnvalue);
+        if (!checked.ok) return this.#invalidReply(workerId, checked.problem.message);
+        return { type: 'ok', reply: checked.value, latencyMs: performance.now() - started };
       }
       // 0 when a worker holds the job's lock right now; it then sees a stale ping and ignores it.
       await queue.remove(jobId);
@@ -148,6 +168,12 @@ export class PingClient {
       if (this.#connection.status !== 'ready') return this.#transportDown();
     }
     return { type: 'timeout', timeoutMs };
+  }
+
+  /** The worker answered, but not as the protocol says: logged at warn, so its author learns what to fix. */
+  #invalidReply(workerId: string, problem: string): PingOutcome {
+    this.#logger?.warn({ workerId, problem }, 'ping reply does not match the protocol (src/transport/PROTOCOL.md)');
+    return { type: 'invalid-reply', reason: problem };
   }
 
   #transportDown(detail = `connection ${this.#connection.status}`): PingOutcome {
@@ -209,14 +235,28 @@ export class PingClient {
   }
 
   #onReply(message: string): void {
-    let parsed: Partial<PingReplyMessage>;
+    let parsed: unknown;
     try {
-      parsed = JSON.parse(message) as Partial<PingReplyMessage>;
+      parsed = JSON.parse(message);
     } catch {
+      this.#logger?.warn(
+        { message: message.slice(0, 200) },
+        'ping reply message is not JSON (src/transport/PROTOCOL.md)',
+      );
       return;
     }
-    if (typeof parsed.jobId !== 'string' || !isPingReply(parsed.reply)) return;
-    this.#waiters.get(parsed.jobId)?.(parsed.reply);
+    const checked = checkPingReplyMessage(parsed);
+    if (checked.ok) {
+      this.#waiters.get(checked.value.jobId)?.(checked.value.reply);
+      return;
+    }
+    // A wrong reply to one of our pings ends that ping now as `invalid-reply` (logged there), named as the return
+    // value's check would name it.
+    const { jobId, reply } = (parsed ?? {}) as { jobId?: unknown; reply?: unknown };
+    const waiter = typeof jobId === 'string' ? this.#waiters.get(jobId) : undefined;
+    const replyCheck = checkPingReply(reply);
+    if (waiter) waiter({ invalid: replyCheck.ok ? checked.problem.message : replyCheck.problem.message });
+    else this.#logger?.warn({ problem: checked.problem.message }, 'ping reply message does not match the protocol');
   }
 
   #queueFor(workerId: string): Queue {

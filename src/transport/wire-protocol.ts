@@ -1,10 +1,11 @@
 /**
  * The shapes that travel through Redis: job data, job results, failure reasons, ping jobs and replies, job
  * activity events. Plain JSON, so a worker in another language or a plain BullMQ producer can take part
- * (src/transport/README.md documents them; names come from `queue-names.ts`).
+ * (src/transport/PROTOCOL.md specifies them; names come from `queue-names.ts`). The checks of what arrives are in
+ * `protocol-check.ts`, against the schemas of `protocol-schemas.ts` (kept out of this module: the worker imports it
+ * at start-up and must not load zod then).
  */
 import type { PingReply } from '../../machines/worker.events.js';
-import { ENV_KEY_PATTERN } from '../env-key.js';
 
 /** The BullMQ job name of script jobs (on `jobs.<scriptType>`). */
 export const SCRIPT_JOB_NAME = 'script';
@@ -91,59 +92,4 @@ export interface JobActivity {
   scriptType?: string;
   /** Only on `finished`. */
   outcome?: 'completed' | 'failed';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Parses one activity message; `undefined` for anything malformed (other publishers may share the channel). */
-export function decodeJobActivity(message: string): JobActivity | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(message);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(value)) return undefined;
-  const { workerId, jobId, phase, at, scriptType, outcome } = value;
-  if (typeof workerId !== 'string' || typeof jobId !== 'string' || typeof at !== 'number') return undefined;
-  if (phase !== 'started' && phase !== 'finished') return undefined;
-  const activity: JobActivity = { workerId, jobId, phase, at };
-  if (typeof scriptType === 'string') activity.scriptType = scriptType;
-  if (outcome === 'completed' || outcome === 'failed') activity.outcome = outcome;
-  return activity;
-}
-
-/** Checks a ping reply received from Redis (a worker in another language may get it wrong). */
-export function isPingReply(value: unknown): value is PingReply {
-  return (
-    isRecord(value) &&
-    typeof value.workerId === 'string' &&
-    typeof value.pid === 'number' &&
-    typeof value.uptimeMs === 'number' &&
-    typeof value.jobsProcessed === 'number' &&
-    typeof value.activeJobs === 'number' &&
-    typeof value.version === 'string'
-  );
-}
-
-/** Checks the data of a script job taken from a queue; returns what is wrong, or undefined. */
-export function checkJobData(value: unknown): string | undefined {
-  if (!isRecord(value)) return 'job data is not an object';
-  if (typeof value.id !== 'string') return 'job data field `id` must be a string';
-  if (typeof value.scriptType !== 'string') return 'job data field `scriptType` must be a string';
-  if (typeof value.script !== 'string') return 'job data field `script` must be a string';
-  if (!Number.isInteger(value.timeoutMs) || (value.timeoutMs as number) <= 0)
-    return 'job data field `timeoutMs` must be a positive integer';
-  if (value.env !== undefined) {
-    if (!isRecord(value.env)) return 'job data field `env` must be an object of strings';
-    for (const [key, entry] of Object.entries(value.env)) {
-      // The wire is not trusted: a key such as `A=B` would smuggle another variable into the script's environment.
-      if (!ENV_KEY_PATTERN.test(key)) return `job data field \`env\` has an invalid key ${JSON.stringify(key)}`;
-      if (typeof entry !== 'string') return `job data field \`env.${key}\` must be a string`;
-      if (entry.includes('\0')) return `job data field \`env.${key}\` contains a NUL byte`;
-    }
-  }
-  return undefined;
 }

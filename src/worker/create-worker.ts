@@ -23,7 +23,8 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ScriptError } from '../errors.js';
-import { publishJobActivity } from '../transport/job-activity.js';
+import { assertCount, assertDuration, MAX_COUNT } from '../limits.js';
+import { publishJobActivity } from '../transport/job-activity-publisher.js';
 import { assertWorkerId, jobQueueName } from '../transport/queue-names.js';
 import {
   createRedisConnection,
@@ -31,7 +32,6 @@ import {
   resolveRedisConnection,
 } from '../transport/redis-connection.js';
 import {
-  checkJobData,
   encodeFailure,
   JOB_RETENTION,
   type JobActivity,
@@ -45,6 +45,16 @@ import { startPingResponder } from './ping-responder.js';
 import { packageVersion } from './version.js';
 
 const { UnrecoverableError, WaitingError, Worker } = loadBullmq();
+
+/**
+ * The job-data check (the protocol's schema, zod) loads on the first job, or once the worker answers pings, whichever
+ * comes first: at start-up it would add ~50 ms to every restart's spawn-to-ready time.
+ */
+let protocolCheck: Promise<typeof import('../transport/protocol-check.js')> | undefined;
+const loadProtocolCheck = () => {
+  protocolCheck ??= import('../transport/protocol-check.js');
+  return protocolCheck;
+};
 
 /**
  * A script killed by SIGTERM/SIGINT may have caught the stop signal sent to the worker's group before the worker's own
@@ -112,6 +122,9 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   if (!Number.isInteger(result) || result <= 0) {
     throw new TypeError(`Expected \`${name}\` to be a positive integer, got \`${String(value)}\` (${typeof value}).`);
   }
+  // Durations end in `Ms` and meet Node's timer limit; counts get a sane bound (src/limits.ts).
+  if (name.endsWith('Ms')) assertDuration(name, result, (_field, message) => new TypeError(message), 1);
+  else assertCount(name, result, 1, MAX_COUNT, (_field, message) => new TypeError(message));
   return result;
 }
 
@@ -175,14 +188,13 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
 
   const processJob = async (job: Job, token?: string): Promise<JobResult> => {
     const jobId = job.id ?? '';
-    const problem = checkJobData(job.data);
-    if (problem) throw new UnrecoverableError(`Invalid job: ${problem}.`);
-    const raw = job.data as JobData;
-    if (raw.scriptType !== scriptType)
+    const checked = (await loadProtocolCheck()).checkJobData(job.data);
+    if (!checked.ok) throw new UnrecoverableError(`Invalid job: ${checked.problem.message}.`);
+    const data: JobData = checked.value;
+    if (data.scriptType !== scriptType)
       throw new UnrecoverableError(
-        `Invalid job: job data scriptType ${JSON.stringify(raw.scriptType)} does not match this worker's ${JSON.stringify(scriptType)} queue.`,
+        `Invalid job: job data scriptType ${JSON.stringify(data.scriptType)} does not match this worker's ${JSON.stringify(scriptType)} queue.`,
       );
-    const data: JobData = raw.env ? raw : { ...raw, env: {} };
     const controller = new AbortController();
     running.set(jobId, controller);
     stats.activeJobs++;
@@ -278,6 +290,7 @@ export function createWorker(options: CreateWorkerOptions): HeroWorker {
 
   const ready = Promise.all([jobs.waitUntilReady(), control.waitUntilReady()]).then(() => {
     logger?.info({ redis: resolved.display, readyMs: Math.round(performance.now() - startedAt) }, 'worker ready');
+    loadProtocolCheck().catch(() => {});
   });
   ready.catch(() => {});
 

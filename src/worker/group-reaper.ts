@@ -20,16 +20,35 @@
  *   by its parent-death signal.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
-/** A POSIX sh program: keeps the listed groups in one string, kills them all at end-of-file. */
+const REAPER_SHELL = '/bin/sh';
+
+/**
+ * A POSIX sh program: keeps the listed groups in one string, kills them all at end-of-file. A `c<dir>` line names the
+ * worker's cgroup of script cgroups (script-cgroup.ts): at end-of-file everything in them is killed too (daemons that
+ * left their group included) and the directories are removed, retried for up to a second while processes die.
+ */
 const REAPER_SCRIPT = `groups=' '
+cgroup=''
 while IFS= read -r line; do
   case $line in
     +*) groups="$groups\${line#+} " ;;
     -*) g=" \${line#-} "; case $groups in *"$g"*) groups="\${groups%%"$g"*} \${groups#*"$g"}" ;; esac ;;
+    c*) cgroup="\${line#c}" ;;
   esac
 done
 for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
+if [ -n "$cgroup" ] && [ -d "$cgroup" ]; then
+  for d in "$cgroup"/script-*; do [ -d "$d" ] && echo 1 > "$d/cgroup.kill" 2>/dev/null; done
+  i=0
+  while [ $i -lt 20 ]; do
+    for d in "$cgroup"/script-*; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+    rmdir "$cgroup" 2>/dev/null && break
+    i=$((i + 1))
+    sleep 0.05
+  done
+fi
 `;
 
 /** Shown in `ps` as the reaper's `$0`. */
@@ -38,19 +57,36 @@ const REAPER_NAME = 'hero-worker-reaper';
 export class GroupReaper {
   #child: ChildProcess | undefined;
   #unavailable = false;
+  #cgroup: string | undefined;
+
+  /** The worker's cgroup of script cgroups: killed and removed when the worker dies (told to every reaper started). */
+  reapCgroup(dir: string): void {
+    this.#cgroup = dir;
+    if (this.#child) this.#write(`c${dir}\n`);
+  }
 
   /**
    * Lists a group with the reaper, starting the reaper if needed (then `current` lists every group running now).
    * Never throws: without a reaper, scripts are still killed on every exit path the worker sees.
    */
   add(pgid: number, current: Iterable<number>): void {
-    if (this.#unavailable) return;
+    if (!this.running(current, pgid)) return;
+    this.#write(`+${pgid}\n`);
+  }
+
+  /**
+   * Whether a reaper runs (starting one if none does; a new one is handed every group in `current` but `except`).
+   * The script runner asks before each spawn: with a reaper, a script needs no parent-death signal of its own.
+   */
+  running(current: Iterable<number> = [], except?: number): boolean {
+    if (this.#unavailable) return false;
     if (!this.#child) {
       this.#child = this.#start();
-      if (!this.#child) return;
-      for (const group of current) if (group !== pgid) this.#write(`+${group}\n`);
+      if (!this.#child) return false;
+      if (this.#cgroup !== undefined) this.#write(`c${this.#cgroup}\n`);
+      for (const group of current) if (group !== except) this.#write(`+${group}\n`);
     }
-    this.#write(`+${pgid}\n`);
+    return true;
   }
 
   /** Unlists a group (its script ended and the worker killed what was left of it). */
@@ -64,9 +100,14 @@ export class GroupReaper {
   }
 
   #start(): ChildProcess | undefined {
+    // Checked first: a failed spawn is only reported later, and the runner decides on a parent-death signal now.
+    if (!existsSync(REAPER_SHELL)) {
+      this.#unavailable = true;
+      return undefined;
+    }
     let child: ChildProcess;
     try {
-      child = spawn('/bin/sh', ['-c', REAPER_SCRIPT, REAPER_NAME], {
+      child = spawn(REAPER_SHELL, ['-c', REAPER_SCRIPT, REAPER_NAME], {
         detached: true,
         stdio: ['pipe', 'ignore', 'ignore'],
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },

@@ -1,4 +1,5 @@
 /**
+ * The fallback where no reaper can run (group-reaper.ts, which since #16 makes this exec per job unnecessary).
  * Makes a script die with its worker. Each interpreter runs in its own process group (so the worker's graceful stop
  * does not kill scripts it wants to finish, and a job timeout can kill the script's whole group), which also means
  * nothing sent to the worker's group reaches it. Linux's parent-death signal closes that gap: run through

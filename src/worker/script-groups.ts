@@ -54,6 +54,19 @@ export function trackScriptGroup(pgid: number): () => void {
   };
 }
 
+/**
+ * True when a reaper runs for this process (started now if needed): then every script group recorded is SIGKILLed
+ * when this process dies, however it dies, and a script needs no parent-death signal of its own.
+ */
+export function scriptGroupsReaped(): boolean {
+  return reaper.running(groups);
+}
+
+/** Has the reaper kill and remove the worker's script cgroups when the worker dies unseen (script-cgroup.ts). */
+export function reapCgroupOnDeath(dir: string): void {
+  reaper.reapCgroup(dir);
+}
+
 /** The pid of the reaper that kills the recorded groups if this process is killed (for tests and diagnostics). */
 export function scriptGroupReaperPid(): number | undefined {
   return reaper.pid;

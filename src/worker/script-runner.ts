@@ -2,16 +2,20 @@
  * Runs one job's script with an interpreter: argv without a shell, the script on stdin, the interpreter in its own
  * process group (so a timeout or shutdown kills everything it started, and the worker's graceful stop, signalled to
  * the worker's group, does not cut a script short), stdout as the result, a non-zero exit as a failure carrying
- * stderr. The interpreter dies with its worker: it runs under `setpriv --pdeathsig KILL` where available
- * (parent-death-signal.ts), and the worker's exit hooks kill every script group left (script-groups.ts).
+ * stderr. The interpreter dies with its worker: the worker's exit hooks and, when it dies unseen, its reaper kill
+ * every script group left (script-groups.ts, group-reaper.ts); only where no reaper runs does the interpreter run
+ * under `setpriv --pdeathsig KILL` (parent-death-signal.ts), an exec per job the reaper makes unnecessary.
  */
 import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
 import { ScriptError } from '../errors.js';
 import type { Execute } from './execute.js';
-import { parentDeathWrapper, wrapWithParentDeathSignal } from './parent-death-signal.js';
+import { describeProcesses, listProcesses, processesWithEnv, processGroupOf } from './leftover-processes.js';
+import { type ParentDeathWrapper, parentDeathWrapper, wrapWithParentDeathSignal } from './parent-death-signal.js';
 import { type ResolvedExecutable, resolveExecutable } from './resolve-executable.js';
-import { killGroup, trackScriptGroup } from './script-groups.js';
+import { acquireScriptCgroup } from './script-cgroup.js';
+import { scriptBaseEnv } from './script-env.js';
+import { killGroup, scriptGroupsReaped, trackScriptGroup } from './script-groups.js';
 
 /** Interpreters built in, by script type; others need `--interpreter`. */
 export const DEFAULT_INTERPRETERS: Readonly<Record<string, readonly string[]>> = {
@@ -21,16 +25,18 @@ export const DEFAULT_INTERPRETERS: Readonly<Record<string, readonly string[]>> =
 /** Each of stdout and stderr is kept up to this size; the rest is dropped (a result lives in Redis). */
 export const MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 
-/** Environment variables of the worker that a script must never see (they may hold the Redis password). */
-const HIDDEN_ENV = /^(REDIS_URL|HERO_REDIS_.*)$/;
-
 export interface ScriptRunnerOptions {
   /** argv of the interpreter; the script arrives on its stdin. */
   interpreter: readonly string[];
   /** @defaultValue MAX_OUTPUT_BYTES */
   maxOutputBytes?: number;
-  /** Base environment (job env is merged over it). @defaultValue process.env without REDIS_URL and HERO_REDIS_* */
+  /** Base environment (job env is merged over it), without its secrets (script-env.ts). @defaultValue process.env */
   baseEnv?: NodeJS.ProcessEnv;
+  /**
+   * Run each script in a cgroup v2 of its own where the worker can (root, a writable cgroup2 mount), so that what it
+   * leaves running is killed even outside its process group (script-cgroup.ts). @defaultValue true
+   */
+  cgroups?: boolean;
 }
 
 /** A tiny shell-words splitter for `--interpreter`: spaces separate, '…' and "…" group, \ escapes. No expansion. */
@@ -66,13 +72,6 @@ export function splitShellWords(text: string): string[] {
   if (quote) throw new Error(`Unterminated ${quote} quote in \`${text}\``);
   if (inWord) words.push(current);
   return words;
-}
-
-/** The base environment without the worker's secrets: computed once per runner, shared by every job. */
-function visibleEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(base)) if (!HIDDEN_ENV.test(key)) env[key] = value;
-  return env;
 }
 
 /** A job's environment: the shared base itself when the job adds nothing (spawn never mutates it), else a merge. */
@@ -137,6 +136,9 @@ class OutputBuffer {
   }
 }
 
+/** No wrapper needed: the reaper kills the script's group when the worker dies. */
+const REAPED: ParentDeathWrapper = { type: 'unavailable', reason: 'the reaper kills script groups' };
+
 let warnedNoParentDeathSignal = false;
 
 function warnOnceWithoutParentDeathSignal(logger: Logger | undefined, reason: string): void {
@@ -156,13 +158,30 @@ function missingInterpreter(command: string, shown: string, code: 'ENOENT' | 'EA
   return new ScriptError(message, { retryable: false, stderr: '' }, { cause: new Error(`${code}: ${shown}`) });
 }
 
+/** The interpreter is missing on the PATH the job's env sets: name both, and where the worker's own PATH finds it. */
+async function hiddenByJobPath(
+  command: string,
+  shown: string,
+  jobPath: string,
+  workerPath: string | undefined,
+): Promise<ScriptError> {
+  const onWorkerPath = await resolveExecutable(command, workerPath ?? '');
+  const found = onWorkerPath?.type === 'found' ? ` (the worker's own PATH finds it at ${onWorkerPath.path})` : '';
+  return new ScriptError(
+    `Interpreter \`${command}\` not found on the job's PATH \`${jobPath}\`: the job's env sets PATH, which hides ` +
+      `the interpreter${found}. Leave PATH out of the job's env, or include the interpreter's directory in it.`,
+    { retryable: false, stderr: '' },
+    { cause: new Error(`ENOENT: ${shown}`) },
+  );
+}
+
 /** An `execute` function for `createWorker` that runs each job's script with `interpreter`. */
 export function createScriptRunner(options: ScriptRunnerOptions): Execute {
   const [command, ...args] = options.interpreter;
   if (command === undefined || command === '') throw new Error('The interpreter argv is empty.');
   const limit = options.maxOutputBytes ?? MAX_OUTPUT_BYTES;
   // Snapshot of the base environment, taken once: later changes to process.env do not reach scripts.
-  const baseEnv = visibleEnv(options.baseEnv ?? process.env);
+  const baseEnv = scriptBaseEnv(options.baseEnv ?? process.env);
   const shown = options.interpreter.join(' ');
   const interpreters = new InterpreterCache(command);
 
@@ -172,9 +191,19 @@ export function createScriptRunner(options: ScriptRunnerOptions): Execute {
     const path = env.PATH ?? '';
     // Resolved before spawning, on the PATH the script gets (as spawn would): under setpriv a missing interpreter
     // would only show as setpriv's exit 127, and the job must fail with a message naming the interpreter.
-    const [interpreter, wrapper] = await Promise.all([interpreters.resolve(path), parentDeathWrapper()]);
-    if (interpreter.type === 'missing') throw missingInterpreter(command, shown, interpreter.code);
-    if (wrapper.type === 'unavailable') warnOnceWithoutParentDeathSignal(logger, wrapper.reason);
+    // With the reaper running (script-groups.ts) the script's group dies with the worker, however it dies: no extra
+    // exec of setpriv per job. setpriv is the fallback where no reaper can run.
+    const [interpreter, wrapper] = await Promise.all([
+      interpreters.resolve(path),
+      scriptGroupsReaped() ? REAPED : parentDeathWrapper(),
+    ]);
+    if (interpreter.type === 'missing') {
+      // A job's own PATH that hides the interpreter is the job's mistake, not the worker's: say so.
+      if (job.env?.PATH !== undefined && !command.includes('/'))
+        throw await hiddenByJobPath(command, shown, job.env.PATH, baseEnv.PATH);
+      throw missingInterpreter(command, shown, interpreter.code);
+    }
+    if (wrapper.type === 'unavailable' && wrapper !== REAPED) warnOnceWithoutParentDeathSignal(logger, wrapper.reason);
     signal.throwIfAborted();
     const run = (file: string) =>
       runChild(wrapWithParentDeathSignal(wrapper, file, args), {
@@ -184,6 +213,8 @@ export function createScriptRunner(options: ScriptRunnerOptions): Execute {
         command,
         script: job.script,
         signal,
+        logger,
+        cgroups: options.cgroups ?? true,
       });
     try {
       return await run(interpreter.path);
@@ -209,14 +240,23 @@ interface RunChildOptions {
   command: string;
   script: string;
   signal: AbortSignal;
+  logger: Logger | undefined;
+  /** Put the script in a cgroup of its own where possible (script-cgroup.ts). */
+  cgroups: boolean;
 }
 
 function runChild(
   spawned: { file: string; args: string[] },
-  { env, limit, shown, command, script, signal }: RunChildOptions,
+  { env: baseEnv, limit, shown, command, script, signal, logger, cgroups }: RunChildOptions,
 ): ReturnType<Execute> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    // Everything the script starts stays in its cgroup, even a daemon that leaves its process group. Without one, a
+    // marker in its environment (inherited by its descendants) lets the worker name what it left running.
+    const cgroup = cgroups ? acquireScriptCgroup() : undefined;
+    const marker = cgroup ? undefined : `${SCRIPT_MARKER_ENV}=${process.pid}-${++scriptCount}`;
+    const env =
+      marker === undefined ? baseEnv : { ...baseEnv, [SCRIPT_MARKER_ENV]: marker.slice(SCRIPT_MARKER_ENV.length + 1) };
     const child = spawn(spawned.file, spawned.args, {
       // Own session and process group: kill(-pid) reaches everything the interpreter starts, and a signal to the
       // worker's group (its graceful stop) does not. Node trap: setsid runs in the child between fork and exec, so a
@@ -226,6 +266,7 @@ function runChild(
       env,
     });
     const untrack = child.pid === undefined ? () => {} : trackScriptGroup(child.pid);
+    if (cgroup && child.pid !== undefined) cgroup.adopt(child.pid);
     const stdout = new OutputBuffer(limit);
     const stderr = new OutputBuffer(limit);
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -234,13 +275,18 @@ function runChild(
     child.stdin.on('error', () => {});
 
     let settled = false;
+    let drainTimer: NodeJS.Timeout | undefined;
+    /** What the worker found left running after the interpreter exited: appended to the job's stderr. */
+    let leftoverNote = '';
     const onAbort = () => {
       killGroup(child.pid);
+      cgroup?.kill();
       finish(() => reject(signal.reason));
     };
     const finish = (settle: () => void) => {
       if (settled) return;
       settled = true;
+      clearTimeout(drainTimer);
       signal.removeEventListener('abort', onAbort);
       settle();
     };
@@ -249,6 +295,7 @@ function runChild(
     // Node trap: when spawn fails (ENOENT, EACCES) `error` is emitted and `exit` never is; `close` still may be.
     child.once('error', (error: NodeJS.ErrnoException) => {
       untrack();
+      cgroup?.release();
       const reason =
         error.code === 'ENOENT'
           ? `Interpreter \`${command}\` not found (ENOENT): install it or pass --interpreter '<argv>'.`
@@ -259,20 +306,16 @@ function runChild(
       if (error.code === 'ENOENT' || error.code === 'EACCES') execFailures.add(failure);
       finish(() => reject(failure));
     });
-    // `exit` may come before the pipes drain: kill what the script left behind (closing the pipes), then wait for `close`.
-    child.once('exit', () => {
-      killGroup(child.pid);
-      untrack();
-    });
-    child.once('close', (code: number | null, signalName: NodeJS.Signals | null) => {
+
+    const settleExit = (code: number | null, signalName: NodeJS.Signals | null) =>
       finish(() => {
         const durationMs = Math.round(performance.now() - started);
+        const errorText = stderr.text() + leftoverNote;
         if (code === 0) {
-          resolve({ stdout: stdout.text(), stderr: stderr.text(), exitCode: 0, durationMs });
+          resolve({ stdout: stdout.text(), stderr: errorText, exitCode: 0, durationMs });
           return;
         }
         const how = code === null ? `was killed by ${signalName}` : `exited with code ${code}`;
-        const errorText = stderr.text();
         const failure = new ScriptError(`Script ${how} (${shown}).`, {
           stderr: errorText,
           exitCode: code ?? -1,
@@ -281,8 +324,58 @@ function runChild(
         if ((code === 126 || code === 127) && errorText.startsWith(SETPRIV_EXEC_FAILED)) execFailures.add(failure);
         reject(failure);
       });
+
+    // The outcome is decided when the interpreter exits. Kill what it left in its group (closing the pipes those
+    // held) and in its cgroup; then read the output until the pipes close, for at most DRAIN_AFTER_EXIT_MS: a
+    // descendant that left both (a daemon, without a cgroup) may hold them open for ever.
+    child.once('exit', (code: number | null, signalName: NodeJS.Signals | null) => {
+      killGroup(child.pid);
+      untrack();
+      const members = cgroup ? cgroup.members() : [];
+      // Named: those that had left the script's process group (the rest were its group, killed just above as always).
+      // Read from /proc before the cgroup is killed: a killed process loses its command line and group there.
+      const escaped = describeProcesses(
+        members.filter((pid) => {
+          const group = processGroupOf(pid);
+          return group !== undefined && group !== child.pid;
+        }),
+      );
+      if (members.length > 0) cgroup?.kill();
+      if (escaped.length > 0) {
+        leftoverNote = leftoverLine(`killed (they were in the script's cgroup): ${listProcesses(escaped)}`);
+        logger?.warn({ processes: escaped, cgroup: cgroup?.path }, 'script left processes running: killed');
+      }
+      // Given back only now that its members were read: an earlier release could hand it to the next script.
+      cgroup?.release();
+      // Aborted (timeout, shutdown): settled already, and the group and cgroup were killed.
+      if (settled) return;
+      drainTimer = setTimeout(() => {
+        const holders = marker === undefined ? [] : processesWithEnv(marker);
+        if (holders.length > 0) {
+          leftoverNote += leftoverLine(
+            `still running outside its process group (not killed: the worker has no cgroup per script here): ` +
+              listProcesses(holders),
+          );
+          logger?.warn({ processes: holders }, 'script left processes running outside its process group');
+        }
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settleExit(code, signalName);
+      }, DRAIN_AFTER_EXIT_MS);
     });
+    child.once('close', (code: number | null, signalName: NodeJS.Signals | null) => settleExit(code, signalName));
 
     child.stdin.end(script);
   });
+}
+
+/** How long the output is still read after the interpreter exited, when something else keeps its pipes open. */
+export const DRAIN_AFTER_EXIT_MS = 200;
+
+/** Set in a script's environment where it has no cgroup: its descendants carry it, so the worker can find them. */
+export const SCRIPT_MARKER_ENV = 'HERO_SCRIPT_ID';
+let scriptCount = 0;
+
+function leftoverLine(text: string): string {
+  return `\n[hero-worker] the script exited and left processes behind, ${text}\n`;
 }

@@ -78,10 +78,16 @@ export interface DaemonConfigInput {
   extraYaml?: string;
   /** YAML of the `scriptTypes.python` entry. @defaultValue '{ binary: hero-worker, min: 2, max: 4 }' */
   python?: string;
+  /** YAML of the `processManager` section. @defaultValue embedded, with a state file in the daemon's temp dir */
+  processManagerYaml?: string;
   /** YAML of the `redis` section; overrides `redisUrl`. */
   redisYaml?: string;
   /** YAML of the `admin` section, with `{port}` and `{token}` filled in. @defaultValue '{ port: {port}, token: "{token}" }' */
   adminYaml?: string;
+  /** The admin port (a daemon restarted where the previous one listened). @defaultValue a free port */
+  port?: number;
+  /** The admin token. @defaultValue a fresh random one */
+  token?: string;
   /** Resolve once the daemon reports "supervisor running" (else as soon as it is spawned). @defaultValue true */
   waitUntilRunning?: boolean;
 }
@@ -92,15 +98,15 @@ export async function startDaemon(
 ): Promise<DaemonUnderTest> {
   assertBuilt();
   const dir = await mkdtemp(join(tmpdir(), 'hero-cli-'));
-  const port = await findFreePort();
-  const token = `test-token-${randomUUID()}`;
+  const port = input.port ?? (await findFreePort());
+  const token = input.token ?? `test-token-${randomUUID()}`;
   const prefix = `t${randomUUID().slice(0, 8)}`;
   const configPath = join(dir, 'supervisor.yaml');
   await writeFile(
     configPath,
     [
       input.redisYaml ?? `redis: { url: "${input.redisUrl}", keyPrefix: ${prefix} }`,
-      `processManager: { type: embedded, stateFile: "${join(dir, 'children.json')}" }`,
+      `processManager: ${input.processManagerYaml ?? `{ type: embedded, stateFile: "${join(dir, 'children.json')}" }`}`,
       `scriptTypes:\n  python: ${input.python ?? '{ binary: hero-worker, min: 2, max: 4 }'}`,
       `admin: ${(input.adminYaml ?? '{ port: {port}, token: "{token}" }').replace('{port}', String(port)).replace('{token}', token)}`,
       'logging: { level: info }',

@@ -3,12 +3,13 @@
  * managed dependency, Python jobs on hero-worker, the autoscaler, a SIGKILLed worker coming back, idle workers
  * pinged, a summary and a clean shutdown. Not a TTY here, so the output must be plain lines.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../cli/daemon-process.js';
+import { CLI, cleanEnv, runCli } from '../cli/daemon-process.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 describe('hero-supervisor demo (what npm start runs)', () => {
   it('runs the whole story to completion with the short profile and leaves nothing running', async () => {
@@ -29,6 +30,40 @@ describe('hero-supervisor demo (what npm start runs)', () => {
     expect(out).toMatch(/stopped cleanly in .*: none of the \d+ processes it ran is left/);
     // Not a TTY: no cursor movement or colours.
     expect(out).not.toContain('\x1b[');
+  }, 150_000);
+
+  it('with --forever prints the dashboard URL and how to log in, serves it, and stops cleanly on Ctrl-C', async () => {
+    const child = spawn(process.execPath, [CLI, 'demo', '--profile', 'short', '--forever'], {
+      env: cleanEnv({}),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(() => out.includes('Press Ctrl-C to stop.'), {
+        timeoutMs: 120_000,
+        description: 'the demo to wait',
+      });
+      const match = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/dashboard) \(log in with the admin token: cat (\S+)\)/.exec(
+        out,
+      );
+      expect(match, out).not.toBeNull();
+      const [, url, tokenFile] = match as unknown as [string, string, string];
+      expect(out).toContain(`xdg-open "${url}#token=$(cat ${tokenFile})"`);
+      const token = (await readFile(tokenFile, 'utf8')).trim();
+      // The token itself is never printed.
+      expect(out).not.toContain(token);
+      const login = await fetch(url, { redirect: 'follow' });
+      expect(login.url).toBe(`${url}/login`);
+      expect(await login.text()).toContain('<form id="login"');
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/stopped cleanly in .*: none of the \d+ processes it ran is left/);
   }, 150_000);
 
   it('says what to install or set when there is no redis-server and no REDIS_URL', async () => {

@@ -18,8 +18,14 @@ import {
   type WorkerSlot,
   workerIdFor,
 } from '../../machines/scaler-policy.js';
+import type { WorkerStateName } from '../../machines/worker.machine.js';
 
-const slot = (id: string, state: string, busy = false, removing = false): WorkerSlot => ({ id, state, busy, removing });
+const slot = (id: string, state: WorkerStateName, busy = false, removing = false): WorkerSlot => ({
+  id,
+  state,
+  busy,
+  removing,
+});
 const slots = (...list: WorkerSlot[]) => Object.fromEntries(list.map((s) => [s.id, s]));
 
 describe('counting', () => {
@@ -40,15 +46,11 @@ describe('counting', () => {
     );
     expect(memberCount(workers)).toBe(5);
     expect(upCount(workers)).toBe(3);
-    expect(['running', 'idle', 'pinging', 'starting', 'restarting', 'failed', 'stopped'].map(isUpState)).toEqual([
-      true,
-      true,
-      true,
-      false,
-      false,
-      false,
-      false,
-    ]);
+    expect(
+      (['running', 'idle', 'pinging', 'starting', 'restarting', 'failed', 'stopped'] as const).map((state) =>
+        isUpState(state),
+      ),
+    ).toEqual([true, true, true, false, false, false, false]);
   });
 
   it('reads only own entries', () => {

@@ -93,7 +93,7 @@ describe('createWorker', () => {
     await waitFor(async () => (await job.getState()) === 'failed', { description: 'the bad job to fail' });
 
     const failed = await queue.getJob(job.id as string);
-    expect(failed?.failedReason).toBe('Invalid job: job data field `scriptType` must be a string.');
+    expect(failed?.failedReason).toBe('Invalid job: job data field `scriptType` is missing (expected a string).');
     expect(failed?.attemptsMade).toBe(1);
   });
 

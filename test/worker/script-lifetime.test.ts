@@ -1,8 +1,8 @@
 /**
- * A script never outlives its worker (issue #4; Finding F5 in test/faults/README.md): the interpreter runs under
- * `setpriv --pdeathsig KILL`, so the kernel kills it when a worker dies even by SIGKILL, and the worker kills every
- * script group on the exit paths it sees (exit, uncaught exception); on a SIGKILL the reaper (group-reaper.ts) kills
- * the rest of the script's group.
+ * A script never outlives its worker (issue #4; Finding F5 in test/faults/README.md): the worker kills every script
+ * group on the exit paths it sees (exit, uncaught exception), and on a SIGKILL the reaper (group-reaper.ts), told of
+ * each script's group before the worker goes on, kills the whole group. Since #16 the interpreter no longer runs
+ * under `setpriv --pdeathsig KILL` (one more exec per job) while a reaper runs; setpriv is the fallback without one.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -76,7 +76,7 @@ describe('wrapWithParentDeathSignal', () => {
 });
 
 describe('a script of a dying worker', () => {
-  it('is killed by the kernel when its hero-worker is killed with SIGKILL', async () => {
+  it('is killed when its hero-worker is killed with SIGKILL (the reaper, no setpriv exec per job)', async () => {
     const redisUrl = inject('redisUrl');
     const prefix = `t-${randomUUID().slice(0, 8)}`;
     const dir = tempDir();

@@ -153,6 +153,18 @@ describe('createScriptRunner', () => {
     expect(error).toMatchObject({ message: `Interpreter \`${file}\` is not executable (EACCES).`, retryable: false });
   });
 
+  it('tells a job whose own PATH hides the interpreter so, naming PATH and the interpreter (#11 item 6)', async () => {
+    const run = createScriptRunner({ interpreter: ['python3'] });
+
+    const error = await run(jobData('print(1)', { PATH: '/nonexistent-bin' }), context()).catch((e) => e);
+
+    expect(error).toBeInstanceOf(ScriptError);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(
+      /^Interpreter `python3` not found on the job's PATH `\/nonexistent-bin`: the job's env sets PATH, which hides the interpreter \(the worker's own PATH finds it at \/.+\/python3\)\. Leave PATH out of the job's env, or include the interpreter's directory in it\.$/,
+    );
+  });
+
   it('names a missing interpreter and marks it not retryable', async () => {
     const run = createScriptRunner({ interpreter: ['/nonexistent/interp', '-x'] });
 

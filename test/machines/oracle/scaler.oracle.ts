@@ -5,6 +5,7 @@
  * decision reported), never to the context's internal bookkeeping.
  */
 import type { ScalerEvent, ScalerInput } from '../../../machines/scaler.machine.js';
+import type { WorkerStateName } from '../../../machines/worker.machine.js';
 
 export const scalerTransitions: readonly string[] = [
   // active: release a removed worker that stopped, stop surplus ones, add missing ones (repeated until none applies).
@@ -38,7 +39,7 @@ const w0 = 'python_worker_0';
 const w1 = 'python_worker_1';
 const w2 = 'python_worker_2';
 
-export const report = (workerId: string, state: string, busy = false): ScalerEvent => ({
+export const report = (workerId: string, state: WorkerStateName, busy = false): ScalerEvent => ({
   type: 'worker.stateChanged',
   workerId,
   state,
