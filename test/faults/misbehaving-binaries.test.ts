@@ -190,6 +190,23 @@ describe('scenario 6: misbehaving binaries, process-manager level (embedded)', (
       leftAlive: alivePids(pids).length,
     });
   });
+
+  it('stop() after a forker exited resolves only once the grandchildren it left are gone (a SIGKILLed process takes time to go)', async () => {
+    const name = `forker-${randomUUID().slice(0, 8)}`;
+    const log = join(dir, 'forks.log');
+    await manager.ensureService({
+      name,
+      command: [process.execPath, faultFixture('forks-and-exits.js'), String(scaled(3, 2)), log],
+      restart: { mode: 'never' },
+    });
+    await manager.start(name);
+    await waitFor(() => of(name, 'process.exited').length === 1, { description: 'the forker to exit' });
+
+    await manager.stop(name);
+
+    // No polling here: a stopped service has nothing left running, however loaded the machine.
+    expect(alivePids(pidsFromLog(log))).toEqual([]);
+  });
 });
 
 describe('scenario 6: misbehaving binaries, worker-actor level (lifecycle manager, embedded)', () => {

@@ -3,12 +3,12 @@
  * supervisor): `getTransitionCoveringPaths` keeps one path per (value, event, value) edge, which misses a guarded
  * transition that only some contexts take. Here every edge of the model (the shortest path to each model state,
  * extended by each event it accepts) is replayed on a dry actor of the model machine, and a greedy pick keeps the
- * paths that take a transition definition no earlier path took, plus one path per distinct edge of state values.
+ * paths that take a (flattened) transition no earlier path took, plus one path per distinct edge of state values.
  * `dryMachine` is the model machine with harmless effects (`.provide()` no-op actions and stand-in actors).
  */
 import { type AnyStateMachine, createActor, type EventObject, type Snapshot } from 'xstate';
 import type { StatePath, TestModel } from 'xstate/graph';
-import { allTransitionKeys, createCoverageTracker } from './model-coverage.js';
+import { createOracleCoverageTracker } from './oracle/flatten.js';
 
 export function getContextCoveringPaths<TSnapshot extends Snapshot<unknown>, TEvent extends EventObject>(
   model: TestModel<TSnapshot, TEvent, unknown>,
@@ -22,7 +22,6 @@ export function getContextCoveringPaths<TSnapshot extends Snapshot<unknown>, TEv
   for (const path of model.getShortestPaths({ allowDuplicatePaths: true }))
     prefixes.set(serializeState(path.state), path);
 
-  const everyKey = allTransitionKeys(dryMachine);
   const taken = new Set<string>();
   const valueEdges = new Set<string>();
   const picked: StatePath<TSnapshot, TEvent>[] = [];
@@ -31,13 +30,12 @@ export function getContextCoveringPaths<TSnapshot extends Snapshot<unknown>, TEv
     if (!prefix) continue;
     for (const { event, state: next } of Object.values<{ event: TEvent; state: TSnapshot }>(transitions)) {
       const path = { state: next, steps: [...prefix.steps, { event, state: next }], weight: prefix.weight + 1 };
-      const tracker = createCoverageTracker(dryMachine);
+      const tracker = createOracleCoverageTracker([]);
       const actor = createActor(dryMachine, { input, inspect: tracker.inspect });
       actor.start();
       for (const step of path.steps) if (step.event.type !== 'xstate.init') actor.send(step.event);
       actor.stop();
-      const missing = new Set(tracker.report().transitions.missing);
-      const keys = everyKey.filter((k) => !missing.has(k));
+      const keys = [...tracker.taken()];
       const valueEdge = `${stateValueOf(state)} ${JSON.stringify(event)} ${stateValueOf(next)}`;
       const addsTransition = keys.some((k) => !taken.has(k));
       if (!addsTransition && valueEdges.has(valueEdge)) continue;

@@ -8,10 +8,11 @@
  * 2. `getTransitionCoveringPaths(model)`: the shortest path to every model state (`getShortestPaths`), each
  *    extended by every event that state accepts (`getAdjacencyMap`), deduplicated: so every transition of
  *    the model is the last step of some path.
- * 3. `createCoverageTracker(machine)`: pass its `inspect` to `createActor` of the real machine; it records
- *    the state nodes entered and the transition definitions taken (eventless `always` ones included).
- *    `report()` counts them against all of the machine's states and transitions; `expectFullCoverage`
- *    fails below 100% and names what was missed.
+ * 3. `createCoverageTracker(machine, oracle)`: pass its `inspect` to `createActor` of the real machine; it records
+ *    the leaf states entered and the transitions taken (eventless `always` ones included), flattened to
+ *    `leaf --event [guard]--> leaf` (test/machines/oracle/flatten.ts). `report()` counts them against the
+ *    hand-written oracle (test/machines/oracle/*.oracle.ts), never against the machine: a transition deleted from
+ *    the machine is missing, one the oracle does not know is unexpected. `expectFullCoverage` fails on either.
  */
 import { expect } from 'vitest';
 import {
@@ -25,6 +26,7 @@ import {
 } from 'xstate';
 import type { AdjacencyMap, StatePath, TestModel } from 'xstate/graph';
 import { getStateNodes } from 'xstate/graph';
+import { createOracleCoverageTracker, leafOfValue, parseFlatKey } from './oracle/flatten.js';
 
 type Config = Record<string, unknown>;
 
@@ -108,39 +110,36 @@ export function allStateIds(machine: AnyStateMachine): string[] {
 
 export interface CoverageReport {
   states: { reached: number; total: number; missing: string[] };
-  transitions: { reached: number; total: number; missing: string[] };
+  transitions: { reached: number; total: number; missing: string[]; unexpected: string[] };
 }
 
-export function createCoverageTracker(machine: AnyStateMachine) {
-  const states = new Set<string>();
-  const transitions = new Set<string>();
+/**
+ * Coverage of the paths run on real actors, against the oracle's flattened transitions (`oracle`, as written in
+ * test/machines/oracle/*.oracle.ts): the states are the oracle's leaves, the transitions its lines.
+ */
+export function createCoverageTracker(_machine: AnyStateMachine, oracle: readonly string[]) {
+  const flat = oracle.map(parseFlatKey);
+  const transitions = createOracleCoverageTracker(flat);
+  const leaves = [...new Set(flat.flatMap((t) => (t.to === null ? [t.from] : [t.from, t.to])))];
+  const reachedLeaves = new Set<string>();
   return {
     /** Give this to `createActor(..., { inspect })` of every actor under test. */
     inspect(event: InspectionEvent): void {
-      // Only the root actor runs `machine`; children (invoked promises, spawned machines) are not counted here.
+      transitions.inspect(event);
       if (event.actorRef.sessionId !== event.rootId) return;
-      if (event.type === '@xstate.microstep') {
-        for (const transition of event._transitions) transitions.add(transitionKey(transition as TransitionLike));
-      }
       if (event.type === '@xstate.microstep' || event.type === '@xstate.snapshot') {
         const value = (event.snapshot as { value?: StateValue }).value;
-        if (value !== undefined) for (const id of activeStateIds(machine, value)) states.add(id);
+        if (value !== undefined) reachedLeaves.add(leafOfValue(value));
       }
     },
     report(): CoverageReport {
-      const allStates = allStateIds(machine);
-      const allTransitions = allTransitionKeys(machine);
       return {
         states: {
-          reached: allStates.filter((id) => states.has(id)).length,
-          total: allStates.length,
-          missing: allStates.filter((id) => !states.has(id)),
+          reached: leaves.filter((leaf) => reachedLeaves.has(leaf)).length,
+          total: leaves.length,
+          missing: leaves.filter((leaf) => !reachedLeaves.has(leaf)),
         },
-        transitions: {
-          reached: allTransitions.filter((key) => transitions.has(key)).length,
-          total: allTransitions.length,
-          missing: allTransitions.filter((key) => !transitions.has(key)),
-        },
+        transitions: transitions.report(),
       };
     },
   };
@@ -149,17 +148,19 @@ export function createCoverageTracker(machine: AnyStateMachine) {
 export function formatCoverage(name: string, report: CoverageReport): string {
   const percent = (reached: number, total: number) => (total === 0 ? 100 : Math.floor((reached / total) * 100));
   return (
-    `${name} model coverage: states ${report.states.reached}/${report.states.total} ` +
+    `${name} model coverage against the oracle: states ${report.states.reached}/${report.states.total} ` +
     `(${percent(report.states.reached, report.states.total)}%), transitions ` +
     `${report.transitions.reached}/${report.transitions.total} ` +
-    `(${percent(report.transitions.reached, report.transitions.total)}%)`
+    `(${percent(report.transitions.reached, report.transitions.total)}%)` +
+    (report.transitions.unexpected.length > 0 ? `, ${report.transitions.unexpected.length} not in the oracle` : '')
   );
 }
 
-/** Fails below 100% state and transition coverage, naming what no path reached. */
+/** Fails below 100% state and transition coverage, naming what no path reached, and on any unknown transition. */
 export function expectFullCoverage(report: CoverageReport): void {
-  expect(report.states.missing, 'states no generated path reached').toEqual([]);
-  expect(report.transitions.missing, 'transitions no generated path took').toEqual([]);
+  expect(report.transitions.unexpected, 'transitions taken that the oracle does not list').toEqual([]);
+  expect(report.states.missing, 'oracle states no generated path reached').toEqual([]);
+  expect(report.transitions.missing, 'oracle transitions no generated path took').toEqual([]);
 }
 
 /**

@@ -21,6 +21,7 @@ const idsOf = (workers: SlotStore<WorkerSlot>): string[] => slotsOf(workers).map
 
 import { getContextCoveringPaths } from './context-covering-paths.js';
 import { createCoverageTracker, expectFullCoverage, formatCoverage, toTestModelMachine } from './model-coverage.js';
+import { scalerTransitions } from './oracle/scaler.oracle.js';
 
 type ScalerSnapshot = ReturnType<ReturnType<typeof createScalerHarness>['actor']['getSnapshot']>;
 
@@ -107,7 +108,7 @@ describe('scalerMachine model', () => {
     actions: { reportScaled: () => {} },
   });
   const paths = getContextCoveringPaths(model, dryMachine, input);
-  const coverage = createCoverageTracker(scalerMachine);
+  const coverage = createCoverageTracker(scalerMachine, scalerTransitions);
 
   afterAll(() => {
     const result = coverage.report();

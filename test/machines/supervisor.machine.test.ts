@@ -12,6 +12,7 @@ import {
 } from '../../machines/supervisor.machine.js';
 import { getContextCoveringPaths } from './context-covering-paths.js';
 import { createCoverageTracker, expectFullCoverage, formatCoverage, toTestModelMachine } from './model-coverage.js';
+import { supervisorTransitions } from './oracle/supervisor.oracle.js';
 
 type SupervisorSnapshot = ReturnType<ReturnType<typeof createSupervisorHarness>['actor']['getSnapshot']>;
 type DependencyActor = 'startDependencies' | 'stopDependencies';
@@ -118,7 +119,7 @@ describe('supervisorMachine model', () => {
     actions: { reportPhase: () => {} },
   });
   const paths = getContextCoveringPaths(model, dryMachine, input);
-  const coverage = createCoverageTracker(supervisorMachine);
+  const coverage = createCoverageTracker(supervisorMachine, supervisorTransitions);
 
   afterAll(() => {
     const result = coverage.report();

@@ -14,6 +14,7 @@ import {
   getTransitionCoveringPaths,
   toTestModelMachine,
 } from './model-coverage.js';
+import { workerTransitions } from './oracle/worker.oracle.js';
 import { bringUp, createWorkerHarness, flush, type WorkerActorName, type WorkerHarness } from './worker-harness.js';
 
 const ok: PingOutcome = {
@@ -83,7 +84,7 @@ describe('workerMachine model', () => {
     ] as any[],
   });
   const paths = getTransitionCoveringPaths(model);
-  const coverage = createCoverageTracker(workerMachine);
+  const coverage = createCoverageTracker(workerMachine, workerTransitions);
 
   afterAll(() => {
     const report = coverage.report();

@@ -27,6 +27,7 @@ import type { ProcessEvent, ProcessEventListener } from '../process-events.js';
 import { isGroupAlive, signalGroup } from '../process-group.js';
 import { isSameProcessAlive } from '../process-identity.js';
 import {
+  KILL_CONFIRM_TIMEOUT_MS,
   type LogOptions,
   type ProcessManager,
   resolveStopTimeoutMs,
@@ -54,7 +55,7 @@ import {
   reapOrphans,
   writeStateFile,
 } from './state-file.js';
-import { terminateGroup } from './terminate-group.js';
+import { killGroupUntilGone, terminateGroup } from './terminate-group.js';
 
 type Child = Awaited<ReturnType<typeof spawnChild>>;
 
@@ -78,6 +79,8 @@ interface ServiceEntry {
   stopping?: Promise<void>;
   /** Set while stop() owns the child's end: its exit then means `stopped`, not a crash. */
   stopRequested: boolean;
+  /** Resolves once the processes an exited leader left in its group are gone: stop() waits for it. */
+  leftoversGone?: Promise<void>;
   /** The `waitingFor` of the last `process.blocked` event, to emit only on change. */
   blockedOn?: string;
   logs: LogRing;
@@ -395,7 +398,7 @@ export class EmbeddedProcessManager implements ProcessManager {
     entry.child = undefined;
     entry.pid = 0;
     this.#forgetChild(pid);
-    if (!entry.stopRequested) this.#killLeftovers(service, pid);
+    if (!entry.stopRequested) entry.leftoversGone = this.#killLeftovers(service, pid);
     this.#logger?.info({ service, pid, code, signal }, 'service exited');
     this.#emit({ type: 'process.exited', service, pid, code, signal, at: this.#options.now() });
     // stop() owns this exit and reports `stopped` once the whole group is gone.
@@ -409,11 +412,13 @@ export class EmbeddedProcessManager implements ProcessManager {
   }
 
   /** The group must not outlive its leader: members it left behind (forked and forgotten) are ended. */
-  #killLeftovers(service: string, pgid: number): void {
+  async #killLeftovers(service: string, pgid: number): Promise<void> {
     try {
       if (!isGroupAlive(pgid)) return;
       signalGroup(pgid, 'SIGKILL');
       this.#logger?.warn({ service, pgid }, 'killed processes left in the group of an exited service');
+      if (!(await killGroupUntilGone(pgid, KILL_CONFIRM_TIMEOUT_MS)))
+        this.#logger?.error({ service, pgid }, 'process group survived SIGKILL');
     } catch (error) {
       this.#logger?.error({ service, pgid, err: error }, 'could not end the group of an exited service');
     }
@@ -442,6 +447,8 @@ export class EmbeddedProcessManager implements ProcessManager {
 
   async #stopEntry(entry: ServiceEntry, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
     if (entry.launching) await entry.launching.catch(() => undefined);
+    // Stopped means nothing of the service runs: not even what its last leader left behind and is still dying.
+    await entry.leftoversGone;
     entry.health?.cancel();
     entry.health = undefined;
     const service = entry.spec.name;

@@ -2,7 +2,7 @@
  * Graceful stop of one process group: the stop signal to the whole group, up to `timeoutMs` for the leader to exit
  * and the group to empty, then SIGKILL to the group. Resolves only once the leader has exited and the group is gone.
  */
-import { signalGroup, waitForGroupExit } from '../process-group.js';
+import { GROUP_POLL_INTERVAL_MS, isGroupAlive, signalGroup, waitForGroupExit } from '../process-group.js';
 import { KILL_CONFIRM_TIMEOUT_MS } from '../process-manager.js';
 
 export interface TerminateRequest {
@@ -50,6 +50,21 @@ export async function terminateGroup({
   if (gracefully === true) return { forced: false, groupGone: true };
   signalGroup(pgid, 'SIGKILL');
   await leaderExited;
-  const groupGone = await waitForGroupExit(pgid, KILL_CONFIRM_TIMEOUT_MS);
+  const groupGone = await killGroupUntilGone(pgid, KILL_CONFIRM_TIMEOUT_MS);
   return { forced: true, groupGone };
+}
+
+/**
+ * SIGKILL to the group until it is empty, or false after `timeoutMs`. Repeated: a member forking while the group is
+ * signalled (its signals blocked around fork, as libuv does) can leave a child the previous kill did not reach; and a
+ * killed process is not gone at once (every thread must exit), so whoever reports the group gone must wait for it.
+ */
+export async function killGroupUntilGone(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isGroupAlive(pgid)) {
+    if (Date.now() >= deadline) return false;
+    signalGroup(pgid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, GROUP_POLL_INTERVAL_MS));
+  }
+  return true;
 }
