@@ -1,0 +1,292 @@
+/**
+ * The system under test for the worker spec: a lifecycle manager on the embedded backend with one real
+ * `hero-worker` (python), a Supervisor for real jobs, and a private redis-server the paths stop and start. Each
+ * spec event is a real action here; each spec state is a set of observations through the public API and /proc.
+ * Paths chain on one manager: `reset()` brings the worker back to the spec's `stopped` from wherever it is.
+ */
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import type { Supervisor } from '../../src/jobs/supervisor.js';
+import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
+import type { WorkerLifecycleManager, WorkerStatus } from '../../src/lifecycle/worker-lifecycle-manager.js';
+import { ScriptType } from '../../src/jobs/script-type.js';
+import { isProcessAlive } from '../helpers/process-alive.js';
+import { RedisServerProcess } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { createLifecycleHarness, heroWorkerConfig } from '../lifecycle/lifecycle-harness.js';
+import { SPEC_LIMITS, type WorkerSpecContext, type WorkerSpecEvent } from './worker-spec.js';
+
+export const WORKER = 'python_worker_0';
+
+/**
+ * Timings: idle soon after activity (the actor pings once on going idle), its own next ping an hour away so
+ * every counted ping is a PING step; pings get 2 s (a loaded 2-core machine answers well within that); no
+ * restart window or cooldown runs out during a run.
+ */
+const SETTINGS = {
+  idleTimeoutMs: 300,
+  pingIntervalMs: 3_600_000,
+  pingTimeoutMs: 2_000,
+  pingFailureThreshold: SPEC_LIMITS.pingFailureThreshold,
+  maxRestarts: SPEC_LIMITS.maxRestarts,
+  restartWindowMs: 3_600_000,
+  giveUpCooldownMs: 3_600_000,
+  resetBackoffAfterMs: 3_600_000,
+  backoffBaseMs: 50,
+  backoffMaxMs: 300,
+  startTimeoutMs: 20_000,
+};
+
+/** Generous deadlines: they only bound a failure, a passing step never waits them out. */
+const SETTLE = { timeoutMs: 30_000 };
+
+const UP_STATES = new Set(['running', 'idle', 'pinging']);
+
+/** The state letter of a process in /proc (`T` once SIGSTOPped). */
+function processStateLetter(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+type SpecState = { value: unknown; context: WorkerSpecContext };
+
+export class WorkerSystem {
+  readonly restarted: string[] = [];
+  #harness: ReturnType<typeof createLifecycleHarness>;
+  #supervisor: Supervisor;
+  #redis: RedisServerProcess;
+  /** The pid before the current step, and the restart count when the current path began. */
+  #pidBefore: number | null = null;
+  #restartsAtPathStart = 0;
+  #restartedAtStep = 0;
+  #stoppedPid: number | null = null;
+  #redisDown = false;
+
+  private constructor(redis: RedisServerProcess, supervisor: Supervisor, harness: ReturnType<typeof createLifecycleHarness>) {
+    this.#redis = redis;
+    this.#supervisor = supervisor;
+    this.#harness = harness;
+    this.manager.on('worker:restarted', (event) => this.restarted.push(String(event.reason)));
+  }
+
+  static async start(): Promise<WorkerSystem> {
+    const redis = await RedisServerProcess.start();
+    let supervisor: Supervisor | undefined;
+    const harness = createLifecycleHarness({
+      redisUrl: redis.url,
+      settings: SETTINGS,
+      configure: (builder, prefix) => {
+        supervisor = new SupervisorBuilder().redisUrl(redis.url).prefix(prefix).build();
+        return builder.withSupervisor(supervisor).addWorker(heroWorkerConfig(WORKER, prefix).withStopTimeout(1_000));
+      },
+    });
+    const system = new WorkerSystem(redis, supervisor as Supervisor, harness);
+    await harness.manager.startAllWorkers();
+    await harness.manager.stopWorker(WORKER);
+    return system;
+  }
+
+  get manager(): WorkerLifecycleManager {
+    return this.#harness.manager;
+  }
+
+  status(): WorkerStatus {
+    return this.manager.getWorkerStatus(WORKER);
+  }
+
+  /** Back to the spec's `stopped`: resume a hung process, bring Redis back, stop the worker. */
+  async reset(): Promise<void> {
+    if (this.#stoppedPid !== null && isProcessAlive(this.#stoppedPid)) process.kill(this.#stoppedPid, 'SIGCONT');
+    this.#stoppedPid = null;
+    if (this.#redisDown) await this.#redisUp();
+    if (this.status().state !== 'stopped') await this.manager.stopWorker(WORKER);
+    this.#pidBefore = null;
+    this.#restartsAtPathStart = this.status().restarts;
+  }
+
+  async close(): Promise<void> {
+    if (this.#stoppedPid !== null && isProcessAlive(this.#stoppedPid)) process.kill(this.#stoppedPid, 'SIGCONT');
+    if (this.#redisDown) await this.#redisUp();
+    await this.#harness.cleanup();
+    await this.#supervisor.close();
+    await this.#redis.stop();
+  }
+
+  // ---- events: real actions --------------------------------------------------------------------------
+
+  async act(event: WorkerSpecEvent, from: SpecState): Promise<void> {
+    this.#pidBefore = this.status().pid;
+    this.#restartedAtStep = this.restarted.length;
+    switch (event.type) {
+      case 'START':
+        return this.manager.startWorker(heroWorkerConfig(WORKER, this.#harness.prefix).withStopTimeout(1_000));
+      case 'STOP':
+        return this.manager.stopWorker(WORKER);
+      case 'RESTART':
+        await this.manager.restartWorker(WORKER);
+        this.#stoppedPid = null;
+        return;
+      case 'JOB':
+        return this.#runJob();
+      case 'PING':
+        return this.#healthPass(from);
+      case 'SIGKILL':
+        return this.#kill();
+      case 'SIGSTOP':
+        return this.#hang();
+      case 'SIGCONT':
+        process.kill(this.#pidBefore as number, 'SIGCONT');
+        this.#stoppedPid = null;
+        return;
+      case 'REDIS_DOWN':
+        await this.#redis.stop();
+        this.#redisDown = true;
+        return;
+      case 'REDIS_UP':
+        return this.#redisUp();
+    }
+  }
+
+  async #runJob(): Promise<void> {
+    const before = this.status().lastJobAt;
+    const job = this.#supervisor.newJob().scriptType(ScriptType.Python).scriptContent('print(6*7)').build();
+    expect((await this.#supervisor.runJobAndAwaitResult(job)).trim()).toBe('42');
+    // The worker publishes its job activity around the time the result arrives: wait for that fact.
+    await waitFor(() => this.status().lastJobAt !== before && !this.status().busy, {
+      ...SETTLE,
+      description: 'the job recorded as activity of the worker',
+    });
+  }
+
+  /** One health pass through the actor (monitorWorkerHealth pings idle workers only: wait for idle first). */
+  async #healthPass(from: SpecState): Promise<void> {
+    await waitFor(() => this.status().state === 'idle', { ...SETTLE, description: `${WORKER} idle` });
+    const [report] = await this.manager.monitorWorkerHealth();
+    const expected = from.value === 'up' ? 'ok' : from.value === 'redisDown' ? 'transport-down' : 'timeout';
+    expect(report?.outcome.type, 'the outcome of the health ping').toBe(expected);
+    if (from.value === 'hung' && from.context.failures + 1 >= SPEC_LIMITS.pingFailureThreshold) {
+      await this.#settleAfterCrash();
+      this.#stoppedPid = null;
+    }
+  }
+
+  async #kill(): Promise<void> {
+    process.kill(this.#pidBefore as number, 'SIGKILL');
+    await this.#settleAfterCrash();
+  }
+
+  /** After a crash the worker either runs a new process or gave up. */
+  async #settleAfterCrash(): Promise<void> {
+    const old = this.#pidBefore;
+    await waitFor(
+      () => {
+        const status = this.status();
+        return (status.gaveUp && status.state === 'failed') || (UP_STATES.has(status.state) && status.pid !== old);
+      },
+      { ...SETTLE, description: `${WORKER} replaced or given up after its process ${old} died` },
+    );
+  }
+
+  /**
+   * Hangs the process. First a health pass that it answers: then its failures are 0 and it has answered since its
+   * start (before that, a failed ping of a fresh worker does not count), so each later PING counts exactly one.
+   */
+  async #hang(): Promise<void> {
+    await waitFor(
+      async () => {
+        if (this.status().state !== 'idle') return false;
+        const [report] = await this.manager.monitorWorkerHealth();
+        return report?.outcome.type === 'ok';
+      },
+      { ...SETTLE, description: `${WORKER} answering a health ping before it is stopped` },
+    );
+    process.kill(this.#pidBefore as number, 'SIGSTOP');
+    this.#stoppedPid = this.#pidBefore;
+  }
+
+  async #redisUp(): Promise<void> {
+    await this.#redis.start();
+    this.#redisDown = false;
+  }
+
+  // ---- states: observations ----------------------------------------------------------------------------
+
+  async observe(state: SpecState): Promise<void> {
+    const { context } = state;
+    const status = this.status();
+    const where = `spec state ${String(state.value)} after ${context.last}`;
+    expect(status.restarts - this.#restartsAtPathStart, `${where}: restarts`).toBe(context.restarts);
+    if (context.restartReason === null) {
+      expect(this.restarted.slice(this.#restartedAtStep), `${where}: no restart`).toEqual([]);
+    } else {
+      await waitFor(() => this.restarted.length > this.#restartedAtStep, { ...SETTLE, description: 'worker:restarted' });
+      expect(this.restarted.slice(this.#restartedAtStep), `${where}: restart reason`).toEqual([context.restartReason]);
+    }
+    switch (state.value) {
+      case 'stopped':
+        expect(status, where).toMatchObject({ state: 'stopped', pid: null });
+        return this.#expectGone(where);
+      case 'gaveUp': {
+        expect(status, where).toMatchObject({ state: 'failed', gaveUp: true, reason: 'restart-intensity' });
+        // A hung process that failed its pings is stopped (SIGTERM, then SIGKILL after the stop timeout).
+        await waitFor(() => this.status().pid === null, { ...SETTLE, description: `${where}: no pid reported` });
+        return this.#expectGone(where);
+      }
+      case 'up':
+        return this.#observeUp(status, context, where);
+      case 'hung':
+        expect(UP_STATES.has(status.state), `${where}: state ${status.state}`).toBe(true);
+        expect(status.pid, `${where}: the same process`).toBe(this.#pidBefore);
+        // The signal lands asynchronously: wait for the kernel to show the process stopped.
+        await waitFor(() => processStateLetter(status.pid as number) === 'T', {
+          ...SETTLE,
+          description: `${where}: process ${status.pid} stopped (T in /proc)`,
+        });
+        expect(status.consecutivePingFailures, `${where}: ping failures`).toBe(context.failures);
+        return;
+      case 'redisDown': {
+        expect(UP_STATES.has(status.state), `${where}: state ${status.state}`).toBe(true);
+        expect(status.pid, `${where}: the same process`).toBe(this.#pidBefore);
+        expect(isProcessAlive(status.pid as number), `${where}: process alive`).toBe(true);
+        expect(status.consecutivePingFailures, `${where}: ping failures`).toBe(context.failures);
+        const outcome = await this.manager.pingWorker(WORKER, { timeoutMs: 2_000 });
+        expect(outcome.type, `${where}: a direct ping`).toBe('transport-down');
+        return;
+      }
+      default:
+        throw new Error(`${where}: no observation for this spec state`);
+    }
+  }
+
+  async #observeUp(status: WorkerStatus, context: WorkerSpecContext, where: string): Promise<void> {
+    expect(UP_STATES.has(status.state), `${where}: state ${status.state}`).toBe(true);
+    expect(status.gaveUp, `${where}: gaveUp`).toBe(false);
+    const pid = status.pid as number;
+    expect(typeof pid, `${where}: a pid`).toBe('number');
+    if (context.pid === 'same') expect(pid, `${where}: the same process`).toBe(this.#pidBefore);
+    if (context.pid === 'new') {
+      expect(pid, `${where}: a new process`).not.toBe(this.#pidBefore);
+      if (this.#pidBefore !== null) {
+        const old = this.#pidBefore;
+        await waitFor(() => !isProcessAlive(old), { ...SETTLE, description: `the old process ${old} gone` });
+      }
+    }
+    expect(isProcessAlive(pid), `${where}: process ${pid} alive`).toBe(true);
+    expect(status.consecutivePingFailures, `${where}: ping failures`).toBe(context.failures);
+    // It answers (after Redis returned, once it reconnected): a direct ping, which never counts.
+    const replyPid = await waitFor(
+      async () => {
+        const outcome = await this.manager.pingWorker(WORKER, { timeoutMs: 2_000 });
+        return outcome.type === 'ok' && outcome.reply.pid;
+      },
+      { ...SETTLE, description: `${WORKER} answering a ping` },
+    );
+    expect(replyPid, `${where}: the pid in the ping reply`).toBe(pid);
+  }
+
+  async #expectGone(where: string): Promise<void> {
+    const old = this.#pidBefore;
+    if (old === null) return;
+    await waitFor(() => !isProcessAlive(old), { ...SETTLE, description: `${where}: process ${old} gone` });
+  }
+}
