@@ -40,6 +40,14 @@ const SETTINGS = {
 /** Generous deadlines: they only bound a failure, a passing step never waits them out. */
 const SETTLE = { timeoutMs: 30_000 };
 
+/**
+ * Behaviour the spec disagrees with, found by these tests and reported (issue 13); each one is pinned as it is
+ * today so a fix fails the test, and the flag is then removed.
+ */
+const KNOWN_FINDINGS = {
+  hungProcessKeptAfterGiveUp: true,
+};
+
 const UP_STATES = new Set(['running', 'idle', 'pinging']);
 
 /** The state letter of a process in /proc (`T` once SIGSTOPped). */
@@ -228,7 +236,14 @@ export class WorkerSystem {
         return this.#expectGone(where);
       case 'gaveUp': {
         expect(status, where).toMatchObject({ state: 'failed', gaveUp: true, reason: 'restart-intensity' });
-        // A hung process that failed its pings is stopped (SIGTERM, then SIGKILL after the stop timeout).
+        if (context.last === 'hung.PING.giveUp' && KNOWN_FINDINGS.hungProcessKeptAfterGiveUp) {
+          // Finding (machines/README.md, system-level tests): the hung process is neither stopped nor killed
+          // when its ping failures exceed the restart intensity; it stays (SIGSTOPped, its pid reported) until
+          // the cooldown or a STOP/RESTART, which the next steps check. Pinned so a fix shows up here.
+          expect(status.pid, `${where}: the hung process still reported`).toBe(this.#pidBefore);
+          expect(processStateLetter(status.pid as number), `${where}: still stopped`).toBe('T');
+          return;
+        }
         await waitFor(() => this.status().pid === null, { ...SETTLE, description: `${where}: no pid reported` });
         return this.#expectGone(where);
       }
