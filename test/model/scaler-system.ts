@@ -8,8 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { ScriptType } from '../../src/jobs/script-type.js';
 import type { Supervisor } from '../../src/jobs/supervisor.js';
@@ -42,7 +41,9 @@ export class ScalerSystem {
   private constructor(harness: ReturnType<typeof createLifecycleHarness>, supervisor: Supervisor) {
     this.#harness = harness;
     this.#supervisor = supervisor;
-    this.manager.on('scaler:scaled', (event) => this.scaled.push({ from: event.from, to: event.to, reason: event.reason }));
+    this.manager.on('scaler:scaled', (event) =>
+      this.scaled.push({ from: event.from, to: event.to, reason: event.reason }),
+    );
   }
 
   static async start(): Promise<ScalerSystem> {
@@ -140,7 +141,10 @@ export class ScalerSystem {
       case 'JOB_DONE':
         await this.#releaseAll();
         this.#busy = null;
-        await waitFor(() => this.workers().every((worker) => !worker.busy), { ...SETTLE, description: 'no busy worker' });
+        await waitFor(() => this.workers().every((worker) => !worker.busy), {
+          ...SETTLE,
+          description: 'no busy worker',
+        });
         return;
       case 'QUEUE_BURST': {
         // Occupy every worker and leave `max` jobs waiting: the depth asks for more than max.
@@ -150,7 +154,10 @@ export class ScalerSystem {
           description: `the pool scaled up to ${POOL_LIMITS.max} by the queue depth`,
         });
         await this.#releaseAll();
-        await waitFor(() => this.workers().every((worker) => !worker.busy), { ...SETTLE, description: 'no busy worker' });
+        await waitFor(() => this.workers().every((worker) => !worker.busy), {
+          ...SETTLE,
+          description: 'no busy worker',
+        });
         return;
       }
     }
@@ -164,17 +171,23 @@ export class ScalerSystem {
     const workers = this.workers();
     expect(workers.length, `${where}: workers`).toBe(context.count);
     expect(this.manager.getRunningWorkerCount(TYPE), `${where}: running count`).toBe(context.count);
-    expect(workers.length >= POOL_LIMITS.min && workers.length <= POOL_LIMITS.max, `${where}: within bounds`).toBe(true);
+    expect(workers.length >= POOL_LIMITS.min && workers.length <= POOL_LIMITS.max, `${where}: within bounds`).toBe(
+      true,
+    );
     for (const worker of workers) {
       expect(UP_STATES.has(worker.state), `${where}: ${worker.name} is ${worker.state}`).toBe(true);
       expect(isProcessAlive(worker.pid as number), `${where}: ${worker.name} alive`).toBe(true);
       // Scaling never restarts the workers it keeps.
-      if (this.#before.has(worker.name)) expect(worker.pid, `${where}: ${worker.name} kept`).toBe(this.#before.get(worker.name));
+      if (this.#before.has(worker.name))
+        expect(worker.pid, `${where}: ${worker.name} kept`).toBe(this.#before.get(worker.name));
     }
     expect(new Set(workers.map((worker) => worker.pid)).size, `${where}: distinct processes`).toBe(workers.length);
     for (const [name, pid] of this.#before) {
       if (pid !== null && !workers.some((worker) => worker.name === name)) {
-        await waitFor(() => !isProcessAlive(pid), { ...SETTLE, description: `${where}: removed ${name} (${pid}) gone` });
+        await waitFor(() => !isProcessAlive(pid), {
+          ...SETTLE,
+          description: `${where}: removed ${name} (${pid}) gone`,
+        });
       }
     }
     this.#expectScaled(context.scaled, where);
@@ -194,7 +207,10 @@ export class ScalerSystem {
       expect(same?.pid, `${where}: the busy worker kept`).toBe(busy.pid);
       expect(same?.busy, `${where}: still busy`).toBe(true);
     } else {
-      expect(workers.filter((worker) => worker.busy), `${where}: no busy worker`).toEqual([]);
+      expect(
+        workers.filter((worker) => worker.busy),
+        `${where}: no busy worker`,
+      ).toEqual([]);
     }
   }
 

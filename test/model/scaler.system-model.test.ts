@@ -36,7 +36,9 @@ describe('the running system against the pool spec', { timeout: 180_000 }, () =>
   for (const path of paths) {
     it(describePath(path), async () => {
       await system.reset();
-      let from = { value: 'allIdle' as unknown, context: scalerSpec.config.context } as Parameters<ScalerSystem['act']>[1];
+      let from = { value: 'allIdle' as unknown, context: scalerSpec.config.context } as Parameters<
+        ScalerSystem['act']
+      >[1];
       for (const [index, event] of path.events.entries()) {
         const state = path.steps[index] as (typeof path.steps)[number];
         await system.act(event, from);

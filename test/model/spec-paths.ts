@@ -25,7 +25,8 @@ export interface SpecPath<TSnapshot, TEvent> {
 /** The transitions (`context.last`) a path takes. */
 export function transitionsOf(path: SpecPath<Snapshot<unknown>, unknown>): string[] {
   return path.steps
-    .map((step) => (step as unknown as { context: { last: string | null } }).context.last).filter((last): last is string => last !== null);
+    .map((step) => (step as unknown as { context: { last: string | null } }).context.last)
+    .filter((last): last is string => last !== null);
 }
 
 /** Replays `events` through the spec (pure): the snapshots of xstate/graph paths are shared per serialized

@@ -147,10 +147,7 @@ export const workerSpec = setup({
           {
             guard: 'belowFailureThreshold',
             target: 'hung',
-            actions: [
-              effect({ last: 'hung.PING.count', pingOutcome: 'timeout' }),
-              'countPingFailure',
-            ],
+            actions: [effect({ last: 'hung.PING.count', pingOutcome: 'timeout' }), 'countPingFailure'],
           },
           {
             guard: 'atIntensityLimit',

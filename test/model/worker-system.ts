@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
+import { ScriptType } from '../../src/jobs/script-type.js';
 import type { Supervisor } from '../../src/jobs/supervisor.js';
 import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
 import type { WorkerLifecycleManager, WorkerStatus } from '../../src/lifecycle/worker-lifecycle-manager.js';
-import { ScriptType } from '../../src/jobs/script-type.js';
 import { isProcessAlive } from '../helpers/process-alive.js';
 import { RedisServerProcess } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -70,7 +70,11 @@ export class WorkerSystem {
   #stoppedPid: number | null = null;
   #redisDown = false;
 
-  private constructor(redis: RedisServerProcess, supervisor: Supervisor, harness: ReturnType<typeof createLifecycleHarness>) {
+  private constructor(
+    redis: RedisServerProcess,
+    supervisor: Supervisor,
+    harness: ReturnType<typeof createLifecycleHarness>,
+  ) {
     this.#redis = redis;
     this.#supervisor = supervisor;
     this.#harness = harness;
@@ -227,7 +231,10 @@ export class WorkerSystem {
     if (context.restartReason === null) {
       expect(this.restarted.slice(this.#restartedAtStep), `${where}: no restart`).toEqual([]);
     } else {
-      await waitFor(() => this.restarted.length > this.#restartedAtStep, { ...SETTLE, description: 'worker:restarted' });
+      await waitFor(() => this.restarted.length > this.#restartedAtStep, {
+        ...SETTLE,
+        description: 'worker:restarted',
+      });
       expect(this.restarted.slice(this.#restartedAtStep), `${where}: restart reason`).toEqual([context.restartReason]);
     }
     switch (state.value) {

@@ -4,8 +4,8 @@
 // HERO_MBT_SWEEP=1 adds more and longer paths (test/model/README in machines/README.md).
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestModel } from 'xstate/graph';
-import { describePath, longerPaths, transitionCoveringPaths } from './spec-paths.js';
 import { SpecCoverage } from './spec-coverage.js';
+import { describePath, longerPaths, transitionCoveringPaths } from './spec-paths.js';
 import {
   serializeWorkerSpecState,
   WORKER_SPEC_EVENTS,
