@@ -9,11 +9,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, inject } from 'vitest';
-import { ConfigError } from '../../src/errors.js';
-import { ScriptType } from '../../src/jobs/script-type.js';
-import type { Supervisor } from '../../src/jobs/supervisor.js';
-import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
-import type { WorkerLifecycleManager, WorkerStatus } from '../../src/lifecycle/worker-lifecycle-manager.js';
+import {
+  ConfigError,
+  ScriptType,
+  type Supervisor,
+  SupervisorBuilder,
+  type WorkerLifecycleManager,
+  type WorkerStatus,
+} from '../../src/index.js';
 import { isProcessAlive } from '../helpers/process-alive.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { createLifecycleHarness, heroWorkerConfig } from '../lifecycle/lifecycle-harness.js';

@@ -2,6 +2,7 @@
 // (scaler-spec.ts) generates the paths with xstate/graph; each runs against a real lifecycle manager scaling real
 // hero-worker processes, with real jobs through the Supervisor (scaler-system.ts). HERO_MBT_SWEEP=1: more paths.
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { initialTransition } from 'xstate';
 import { createTestModel } from 'xstate/graph';
 import {
   SCALER_SPEC_EVENTS,
@@ -36,9 +37,7 @@ describe('the running system against the pool spec', { timeout: 180_000 }, () =>
   for (const path of paths) {
     it(describePath(path), async () => {
       await system.reset();
-      let from = { value: 'allIdle' as unknown, context: scalerSpec.config.context } as Parameters<
-        ScalerSystem['act']
-      >[1];
+      let from: Parameters<ScalerSystem['act']>[1] = initialTransition(scalerSpec)[0];
       for (const [index, event] of path.events.entries()) {
         const state = path.steps[index] as (typeof path.steps)[number];
         await system.act(event, from);

@@ -6,10 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { ScriptType } from '../../src/jobs/script-type.js';
-import type { Supervisor } from '../../src/jobs/supervisor.js';
-import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
-import type { WorkerLifecycleManager, WorkerStatus } from '../../src/lifecycle/worker-lifecycle-manager.js';
+import {
+  ScriptType,
+  type Supervisor,
+  SupervisorBuilder,
+  type WorkerLifecycleManager,
+  type WorkerStatus,
+} from '../../src/index.js';
 import { isProcessAlive } from '../helpers/process-alive.js';
 import { RedisServerProcess } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -20,13 +23,13 @@ export const WORKER = 'python_worker_0';
 
 /**
  * Timings: idle soon after activity (the actor pings once on going idle), its own next ping an hour away so
- * every counted ping is a PING step; pings get 2 s (a loaded 2-core machine answers well within that); no
+ * every counted ping is a PING step; pings get 3 s (a loaded 2-core machine answers well within that); no
  * restart window or cooldown runs out during a run.
  */
 const SETTINGS = {
   idleTimeoutMs: 300,
   pingIntervalMs: 3_600_000,
-  pingTimeoutMs: 2_000,
+  pingTimeoutMs: 3_000,
   pingFailureThreshold: SPEC_LIMITS.pingFailureThreshold,
   maxRestarts: SPEC_LIMITS.maxRestarts,
   restartWindowMs: 3_600_000,
@@ -36,6 +39,9 @@ const SETTINGS = {
   backoffMaxMs: 300,
   startTimeoutMs: 20_000,
 };
+
+/** The documented startup grace after pingTimeoutMs (src/lifecycle/README.md, Health), plus a margin. */
+const STARTUP_GRACE_MS = 3_000 + 500;
 
 /** Generous deadlines: they only bound a failure, a passing step never waits them out. */
 const SETTLE = { timeoutMs: 30_000 };
@@ -69,6 +75,11 @@ export class WorkerSystem {
   #restartedAtStep = 0;
   #stoppedPid: number | null = null;
   #redisDown = false;
+  /** The outcome of the step's health pass (PING), else null. */
+  #healthOutcome: string | null = null;
+  #healthDetail = '';
+  /** When each pid was first seen running: the startup grace of its pings is counted from about then. */
+  readonly #firstSeen = new Map<number, number>();
 
   private constructor(
     redis: RedisServerProcess,
@@ -103,7 +114,9 @@ export class WorkerSystem {
   }
 
   status(): WorkerStatus {
-    return this.manager.getWorkerStatus(WORKER);
+    const status = this.manager.getWorkerStatus(WORKER);
+    if (status.pid !== null && !this.#firstSeen.has(status.pid)) this.#firstSeen.set(status.pid, Date.now());
+    return status;
   }
 
   /** Back to the spec's `stopped`: resume a hung process, bring Redis back, stop the worker. */
@@ -129,6 +142,7 @@ export class WorkerSystem {
   async act(event: WorkerSpecEvent, from: SpecState): Promise<void> {
     this.#pidBefore = this.status().pid;
     this.#restartedAtStep = this.restarted.length;
+    this.#healthOutcome = null;
     switch (event.type) {
       case 'START':
         return this.manager.startWorker(heroWorkerConfig(WORKER, this.#harness.prefix).withStopTimeout(1_000));
@@ -174,8 +188,8 @@ export class WorkerSystem {
   async #healthPass(from: SpecState): Promise<void> {
     await waitFor(() => this.status().state === 'idle', { ...SETTLE, description: `${WORKER} idle` });
     const [report] = await this.manager.monitorWorkerHealth();
-    const expected = from.value === 'up' ? 'ok' : from.value === 'redisDown' ? 'transport-down' : 'timeout';
-    expect(report?.outcome.type, 'the outcome of the health ping').toBe(expected);
+    this.#healthOutcome = report?.outcome.type ?? 'no report';
+    this.#healthDetail = JSON.stringify(report?.outcome);
     if (from.value === 'hung' && from.context.failures + 1 >= SPEC_LIMITS.pingFailureThreshold) {
       await this.#settleAfterCrash();
       this.#stoppedPid = null;
@@ -212,8 +226,17 @@ export class WorkerSystem {
       },
       { ...SETTLE, description: `${WORKER} answering a health ping before it is stopped` },
     );
-    process.kill(this.#pidBefore as number, 'SIGSTOP');
-    this.#stoppedPid = this.#pidBefore;
+    // Finding (machines/README.md): that answer does not end the startup grace of a restarted worker as documented;
+    // its failed pings stay uncounted until pingTimeoutMs + 3 s after it came up. Wait the window out (a documented
+    // timer, measured from when this test first saw the pid, so later than the runtime's own start).
+    const pid = this.#pidBefore as number;
+    const since = this.#firstSeen.get(pid) ?? Date.now();
+    await waitFor(() => Date.now() - since > SETTINGS.pingTimeoutMs + STARTUP_GRACE_MS, {
+      ...SETTLE,
+      description: `the startup grace of process ${pid} over`,
+    });
+    process.kill(pid, 'SIGSTOP');
+    this.#stoppedPid = pid;
   }
 
   async #redisUp(): Promise<void> {
@@ -228,6 +251,9 @@ export class WorkerSystem {
     const status = this.status();
     const where = `spec state ${String(state.value)} after ${context.last}`;
     expect(status.restarts - this.#restartsAtPathStart, `${where}: restarts`).toBe(context.restarts);
+    expect(this.#healthOutcome, `${where}: the health ping's outcome (${this.#healthDetail})`).toBe(
+      context.pingOutcome,
+    );
     if (context.restartReason === null) {
       expect(this.restarted.slice(this.#restartedAtStep), `${where}: no restart`).toEqual([]);
     } else {

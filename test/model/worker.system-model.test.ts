@@ -1,8 +1,9 @@
 // Issue 13: model-based tests of the running system. The hand-written worker spec (worker-spec.ts) generates the
 // paths with xstate/graph; each is executed against a real lifecycle manager, real hero-worker processes and a
 // private redis-server, and each spec state is checked against what can be observed (worker-system.ts).
-// HERO_MBT_SWEEP=1 adds more and longer paths (test/model/README in machines/README.md).
+// HERO_MBT_SWEEP=1 adds more and longer paths (see "System-level model-based tests" in machines/README.md).
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { initialTransition } from 'xstate';
 import { createTestModel } from 'xstate/graph';
 import { SpecCoverage } from './spec-coverage.js';
 import { describePath, longerPaths, transitionCoveringPaths } from './spec-paths.js';
@@ -37,7 +38,7 @@ describe('the running system against the worker spec', { timeout: 180_000 }, () 
   for (const path of paths) {
     it(describePath(path), async () => {
       await system.reset();
-      let from = { value: 'stopped' as unknown, context: path.steps[0]?.context } as Parameters<WorkerSystem['act']>[1];
+      let from: Parameters<WorkerSystem['act']>[1] = initialTransition(workerSpec)[0];
       for (const [index, event] of path.events.entries()) {
         const state = path.steps[index] as (typeof path.steps)[number];
         await system.act(event, from);
