@@ -3,13 +3,15 @@
  * first, clamping, and the autoscale decision. No I/O and no clock: every function takes `now` as an argument.
  */
 
+import type { WorkerStateName } from './worker.machine.js';
+
 const SECOND = 1_000;
 
 /** What a scaler remembers of one of its workers, from the worker's own `worker.stateChanged` reports. */
 export interface WorkerSlot {
   id: string;
   /** The worker actor's top-level state (`starting`, `running`, `idle`, ...), as last reported. */
-  state: string;
+  state: WorkerStateName;
   /** A job is active on it right now. */
   busy: boolean;
   /** Sent STOP to be removed; its actor goes once it reports `stopped`. */
@@ -63,7 +65,10 @@ export type AutoscaleDecision =
 
 export interface AutoscaleInput {
   now: number;
+  /** Waiting + prioritized jobs. */
   depth: number;
+  /** Jobs in flight (active). The need counts them too: a busy pool with a queue is never scaled down. @defaultValue 0 */
+  active?: number;
   desired: number;
   min: number;
   max: number;
@@ -72,9 +77,9 @@ export interface AutoscaleInput {
 }
 
 /** The worker states in which a worker takes jobs. */
-const UP_STATES: ReadonlySet<string> = new Set(['running', 'idle', 'pinging']);
+const UP_STATES: ReadonlySet<WorkerStateName> = new Set(['running', 'idle', 'pinging']);
 
-export function isUpState(state: string): boolean {
+export function isUpState(state: WorkerStateName): boolean {
   return UP_STATES.has(state);
 }
 
@@ -111,15 +116,17 @@ export function ownEntry<T>(record: Readonly<Record<string, T>>, key: string): T
  */
 export function nextWorkerId(
   scriptType: string,
-  workers: WorkerSlots,
+  workers: WorkerSlots | { has(id: string): boolean },
   preferred: readonly string[] = [],
   fromIndex = 0,
 ): string {
-  const free = preferred.find((id) => !Object.hasOwn(workers, id));
+  const taken = (id: string) =>
+    typeof workers.has === 'function' ? (workers as { has(id: string): boolean }).has(id) : Object.hasOwn(workers, id);
+  const free = preferred.find((id) => !taken(id));
   if (free !== undefined) return free;
   for (let index = Math.max(0, fromIndex); ; index += 1) {
     const id = workerIdFor(scriptType, index);
-    if (!Object.hasOwn(workers, id)) return id;
+    if (!taken(id)) return id;
   }
 }
 
@@ -157,12 +164,28 @@ function indexOf(id: string): number {
 }
 
 /**
- * The `count` workers a scale-down removes: never a busy one while a non-busy one remains, and among equals
- * the newest (highest index) first so that the remaining ids stay compact.
+ * The `count` workers a scale-down removes: never a busy one while a non-busy one remains; then generated
+ * instances before the `configured` (named) workers; then by state (see removalRank), and among equals the newest
+ * (highest index) first so that the remaining ids stay compact.
  */
-export function pickVictims(workers: WorkerSlots, count: number): WorkerSlot[] {
-  const candidates = Object.values(workers).filter((slot) => !slot.removing);
-  candidates.sort((a, b) => removalRank(a) - removalRank(b) || indexOf(b.id) - indexOf(a.id) || (a.id < b.id ? 1 : -1));
+export function pickVictims(
+  workers: WorkerSlots | Iterable<WorkerSlot>,
+  count: number,
+  configured: ReadonlySet<string> = new Set(),
+): WorkerSlot[] {
+  const slots: Iterable<WorkerSlot> =
+    Symbol.iterator in workers ? (workers as Iterable<WorkerSlot>) : Object.values(workers);
+  const candidates = [...slots].filter((slot) => !slot.removing);
+  const busy = (slot: WorkerSlot) => Number(slot.busy);
+  const named = (slot: WorkerSlot) => Number(configured.has(slot.id));
+  candidates.sort(
+    (a, b) =>
+      busy(a) - busy(b) ||
+      named(a) - named(b) ||
+      removalRank(a) - removalRank(b) ||
+      indexOf(b.id) - indexOf(a.id) ||
+      (a.id < b.id ? 1 : -1),
+  );
   return candidates.slice(0, Math.max(0, count));
 }
 
@@ -179,18 +202,28 @@ export function releasableWorkerId(workers: WorkerSlots): string | undefined {
 export function decideAutoscale({
   now,
   depth,
+  active = 0,
   desired,
   min,
   max,
   settings,
   memory,
 }: AutoscaleInput): AutoscaleDecision {
-  const wanted = clampCount(Math.ceil(Math.max(0, depth) / settings.targetJobsPerWorker), min, max);
+  const queued = Math.max(0, depth);
+  const inFlight = Math.max(0, active);
+  // While jobs wait, every worker busy with one is still needed, whatever targetJobsPerWorker says.
+  const busyFloor = queued > 0 ? inFlight : 0;
+  const wanted = clampCount(
+    Math.max(Math.ceil((queued + inFlight) / settings.targetJobsPerWorker), busyFloor),
+    min,
+    max,
+  );
   const recommendations = [
     ...memory.recommendations.filter((entry) => entry.at > now - settings.stabilizationWindowMs),
     { at: now, count: wanted },
   ];
-  const why = `queue depth ${depth} wants ${wanted} worker(s) at ${settings.targetJobsPerWorker} job(s) per worker`;
+  const activeNote = inFlight > 0 ? ` + ${inFlight} active` : '';
+  const why = `queue depth ${depth}${activeNote} wants ${wanted} worker(s) at ${settings.targetJobsPerWorker} job(s) per worker`;
 
   if (wanted > desired) {
     return {

@@ -16,11 +16,33 @@ import {
   nextWorkerId,
   ownEntry,
   pickVictims,
-  releasableWorkerId,
   type WorkerSlot,
   workerIdFor,
 } from './scaler-policy.js';
-import { type WorkerInput, workerMachine } from './worker.machine.js';
+import { emptyStore, type SlotStore, storeDelete, storeGet, storeHas, storeSet, storeValues } from './slot-store.js';
+import { type WorkerInput, type WorkerStateName, workerMachine } from './worker.machine.js';
+
+/** An immutable list of ids (push and pop in O(1)). */
+export type IdList = { readonly head: string; readonly tail: IdList } | null;
+
+function pushId(list: IdList, id: string): IdList {
+  return { head: id, tail: list };
+}
+
+function countIds(list: IdList): number {
+  let count = 0;
+  for (let node = list; node !== null; node = node.tail) count += 1;
+  return count;
+}
+
+/** The next removed slot that reported `stopped`, and the list after it (entries no longer releasable skipped). */
+function nextReleasable(context: { workers: SlotStore<WorkerSlot>; releasableIds: IdList }) {
+  for (let node = context.releasableIds; node !== null; node = node.tail) {
+    const slot = storeGet(context.workers, node.head);
+    if (slot?.removing && slot.state === 'stopped') return { id: slot.id, rest: node.tail };
+  }
+  return undefined;
+}
 
 export interface ScalerInput {
   scriptType: string;
@@ -39,6 +61,8 @@ export interface ScalerInput {
   autoscale?: Partial<AutoscaleSettings>;
   /** Passed to every worker actor as its input (timings); `name` and `scriptType` are filled per worker. */
   workerInput?: Partial<Omit<WorkerInput, 'name' | 'scriptType'>>;
+  /** Send the parent `scaler.drained` once drained (a supervisor spawns its scalers so); a lone scaler has no parent. @defaultValue false */
+  notifyParentWhenDrained?: boolean;
 }
 
 /** The latest change of the desired count and why. */
@@ -55,7 +79,10 @@ export interface ScalerContext {
   min: number;
   max: number;
   desired: number;
-  workers: Record<string, WorkerSlot>;
+  /** Every slot by worker id, in an immutable store whose update costs O(log n) (machines/slot-store.ts). */
+  workers: SlotStore<WorkerSlot>;
+  /** Ids of removed slots that reported `stopped`, newest first; an entry released meanwhile is skipped. */
+  releasableIds: IdList;
   /**
    * Counts kept in step with `workers` by the actions that change it, so that the guards, which run at every
    * event, cost the same for 10 workers as for 10,000. `members`: slots not being removed (they count toward
@@ -77,12 +104,14 @@ export interface ScalerContext {
   /** The workers being spawned and started in the current step. */
   newWorkerIds: readonly string[];
   workerInput: Partial<Omit<WorkerInput, 'name' | 'scriptType'>>;
+  notifyParentWhenDrained: boolean;
 }
 
 export type ScalerEvent =
   | { type: 'scale.to'; count: number; reason: string; at: number }
-  | { type: 'queue.depthObserved'; depth: number; at: number }
-  | { type: 'worker.stateChanged'; workerId: string; state: string; busy: boolean; at: number }
+  /** `depth`: waiting + prioritized jobs; `active`: jobs in flight (@defaultValue 0). */
+  | { type: 'queue.depthObserved'; depth: number; active?: number; at: number }
+  | { type: 'worker.stateChanged'; workerId: string; state: WorkerStateName; busy: boolean; at: number }
   | { type: 'worker.add'; workerId: string; at: number }
   | { type: 'scaler.drain'; at: number };
 
@@ -139,7 +168,12 @@ export const scalerMachine = setup({
     }),
     applyAutoscale: assign(({ context, event }) => {
       if (event.type !== 'queue.depthObserved') return {};
-      const decision = decideAutoscale({ ...autoscaleArgs(context), now: event.at, depth: event.depth });
+      const decision = decideAutoscale({
+        ...autoscaleArgs(context),
+        now: event.at,
+        depth: event.depth,
+        active: event.active ?? 0,
+      });
       if (decision.type === 'hold') return { memory: decision.memory };
       return {
         desired: decision.desired,
@@ -155,15 +189,15 @@ export const scalerMachine = setup({
     }),
     recordWorkerState: assign(({ context, event }) => {
       if (event.type !== 'worker.stateChanged') return {};
-      const slot = ownEntry(context.workers, event.workerId);
-      // Nothing new (a job report of a worker already known busy...): no copy of `workers`.
+      const slot = storeGet(context.workers, event.workerId);
+      // Nothing new (a job report of a worker already known busy...): the context stays as it is.
       if (slot === undefined || (slot.state === event.state && slot.busy === event.busy)) return {};
-      const releasable = slot.removing
-        ? context.releasable + Number(event.state === 'stopped') - Number(slot.state === 'stopped')
-        : context.releasable;
+      const nowReleasable = slot.removing && event.state === 'stopped';
+      const wasReleasable = slot.removing && slot.state === 'stopped';
       return {
-        workers: { ...context.workers, [slot.id]: { ...slot, state: event.state, busy: event.busy } },
-        releasable,
+        workers: storeSet(context.workers, slot.id, { ...slot, state: event.state, busy: event.busy }),
+        releasable: context.releasable + Number(nowReleasable) - Number(wasReleasable),
+        releasableIds: nowReleasable && !wasReleasable ? pushId(context.releasableIds, slot.id) : context.releasableIds,
       };
     }),
     addPreferredWorker: assign(({ context, event }) => {
@@ -186,8 +220,8 @@ export const scalerMachine = setup({
      */
     addWorkerSlots: assign(({ context }) => {
       const count = Math.min(context.desired - context.members, context.max - context.slotCount);
-      // Null prototype: any name is an own key here (`__proto__` included) until the spread below copies it over.
-      const taken: Record<string, WorkerSlot> = Object.assign(Object.create(null), context.workers);
+      let workers = context.workers;
+      const taken = { has: (id: string) => storeHas(workers, id) };
       const preferred = [...Object.keys(context.adopted), ...context.preferredIds];
       const newWorkerIds: string[] = [];
       let nextFreeIndex = context.nextFreeIndex;
@@ -195,14 +229,14 @@ export const scalerMachine = setup({
         const id = nextWorkerId(context.scriptType, taken, preferred, nextFreeIndex);
         // A new worker is about to be sent START (or ADOPT): it counts as starting until it reports otherwise, so
         // a quick scale-down waits for its report instead of dropping an actor whose process may be starting.
-        taken[id] = { id, state: 'starting', busy: false, removing: false };
+        workers = storeSet(workers, id, { id, state: 'starting', busy: false, removing: false });
         newWorkerIds.push(id);
         // Only moves forward while the fleet grows: amortized one step per added worker.
-        while (Object.hasOwn(taken, workerIdFor(context.scriptType, nextFreeIndex))) nextFreeIndex += 1;
+        while (taken.has(workerIdFor(context.scriptType, nextFreeIndex))) nextFreeIndex += 1;
       }
       return {
         newWorkerIds,
-        workers: { ...taken },
+        workers,
         members: context.members + newWorkerIds.length,
         slotCount: context.slotCount + newWorkerIds.length,
         nextFreeIndex,
@@ -233,11 +267,18 @@ export const scalerMachine = setup({
     }),
     /** Marks every surplus worker for removal in one step (see pickVictims for who goes first). */
     markVictims: assign(({ context }) => {
-      const victims = pickVictims(context.workers, context.members - context.desired);
-      const removed = victims.map((victim): [string, WorkerSlot] => [victim.id, { ...victim, removing: true }]);
+      const configured = new Set(context.preferredIds);
+      const victims = pickVictims(storeValues(context.workers), context.members - context.desired, configured);
+      let workers = context.workers;
+      let releasableIds = context.releasableIds;
+      for (const victim of victims) {
+        workers = storeSet(workers, victim.id, { ...victim, removing: true });
+        if (victim.state === 'stopped') releasableIds = pushId(releasableIds, victim.id);
+      }
       return {
         victimIds: victims.map((victim) => victim.id),
-        workers: { ...context.workers, ...Object.fromEntries(removed) },
+        workers,
+        releasableIds,
         members: context.members - victims.length,
         releasable: context.releasable + victims.filter((victim) => victim.state === 'stopped').length,
       };
@@ -247,41 +288,50 @@ export const scalerMachine = setup({
       for (const id of context.victimIds) enqueue.sendTo(id, { type: 'STOP', at });
     }),
     forgetVictims: assign({ victimIds: [] }),
-    releaseWorker: stopChild(({ context }) => releasableWorkerId(context.workers) ?? ''),
+    releaseWorker: stopChild(({ context }) => nextReleasable(context)?.id ?? ''),
     forgetReleasedWorker: assign(({ context }) => {
-      const id = releasableWorkerId(context.workers);
-      if (id === undefined) return {};
-      const { [id]: _released, ...workers } = context.workers;
-      const index = generatedIndexOf(context.scriptType, id);
+      const found = nextReleasable(context);
+      if (found === undefined) return {};
+      const index = generatedIndexOf(context.scriptType, found.id);
       return {
-        workers,
+        workers: storeDelete(context.workers, found.id),
+        releasableIds: found.rest,
         slotCount: context.slotCount - 1,
         releasable: context.releasable - 1,
         nextFreeIndex: index === undefined ? context.nextFreeIndex : Math.min(context.nextFreeIndex, index),
       };
     }),
-    markAllRemoving: assign(({ context, event }) => ({
-      desired: 0,
-      workers: Object.fromEntries(Object.values(context.workers).map((slot) => [slot.id, { ...slot, removing: true }])),
-      members: 0,
-      releasable: Object.values(context.workers).filter((slot) => slot.state === 'stopped').length,
-      lastDecision: {
-        from: context.desired,
-        to: 0,
-        reason: 'shutdown',
-        detail: 'draining for shutdown',
-        at: timeOf(context, event),
-      },
-    })),
+    markAllRemoving: assign(({ context, event }) => {
+      let workers = context.workers;
+      let releasableIds: IdList = null;
+      for (const slot of storeValues(context.workers)) {
+        workers = storeSet(workers, slot.id, { ...slot, removing: true });
+        if (slot.state === 'stopped') releasableIds = pushId(releasableIds, slot.id);
+      }
+      return {
+        desired: 0,
+        workers,
+        releasableIds,
+        members: 0,
+        releasable: countIds(releasableIds),
+        lastDecision: {
+          from: context.desired,
+          to: 0,
+          reason: 'shutdown',
+          detail: 'draining for shutdown',
+          at: timeOf(context, event),
+        },
+      };
+    }),
     stopAllWorkers: enqueueActions(({ context, event, enqueue }) => {
       const at = timeOf(context, event);
-      for (const slot of Object.values(context.workers)) {
+      for (const slot of storeValues(context.workers)) {
         if (slot.state !== 'stopped') enqueue.sendTo(slot.id, { type: 'STOP', at });
       }
     }),
     /** Tells the parent (the supervisor) that this scaler is empty; a scaler run alone has no one to tell. */
-    notifyDrained: enqueueActions(({ context, enqueue, self }) => {
-      if (self._parent === undefined) return;
+    notifyDrained: enqueueActions(({ context, enqueue }) => {
+      if (!context.notifyParentWhenDrained) return;
       const drained: ScalerDrainedEvent = { type: 'scaler.drained', scriptType: context.scriptType };
       enqueue.sendParent(drained);
     }),
@@ -293,9 +343,10 @@ export const scalerMachine = setup({
     autoscaleWantsChange: ({ context, event }) =>
       event.type === 'queue.depthObserved' &&
       context.autoscale.enabled &&
-      decideAutoscale({ ...autoscaleArgs(context), now: event.at, depth: event.depth }).type === 'scale',
+      decideAutoscale({ ...autoscaleArgs(context), now: event.at, depth: event.depth, active: event.active ?? 0 })
+        .type === 'scale',
     canAddWorker: ({ context, event }) =>
-      event.type === 'worker.add' && !Object.hasOwn(context.workers, event.workerId) && context.members < context.max,
+      event.type === 'worker.add' && !storeHas(context.workers, event.workerId) && context.members < context.max,
     hasReleasableWorker: ({ context }) => context.releasable > 0,
     hasSurplusWorker: ({ context }) => context.members > context.desired,
     // Workers on their way out still count toward `max`: a quick down-and-up never runs more than max processes.
@@ -314,7 +365,8 @@ export const scalerMachine = setup({
       min,
       max,
       desired,
-      workers: {},
+      workers: emptyStore<WorkerSlot>(),
+      releasableIds: null,
       members: 0,
       slotCount: 0,
       releasable: 0,
@@ -334,6 +386,7 @@ export const scalerMachine = setup({
       victimIds: [],
       newWorkerIds: [],
       workerInput: input.workerInput ?? {},
+      notifyParentWhenDrained: input.notifyParentWhenDrained ?? false,
     };
   },
   initial: 'active',

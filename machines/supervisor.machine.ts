@@ -38,7 +38,7 @@ export type SupervisorEvent =
   | { type: 'START'; at: number }
   | { type: 'SHUTDOWN'; at: number }
   | { type: 'scale.to'; scriptType: string; count: number; reason: string; at: number }
-  | { type: 'queue.depthObserved'; scriptType: string; depth: number; at: number }
+  | { type: 'queue.depthObserved'; scriptType: string; depth: number; active?: number; at: number }
   | { type: 'worker.add'; scriptType: string; workerId: string; at: number }
   | { type: 'scaler.drained'; scriptType: string };
 
@@ -77,7 +77,7 @@ export const supervisorMachine = setup({
       for (const input of context.scalers) {
         enqueue.spawnChild('scaler', {
           id: scalerId(input.scriptType),
-          input: { ...input, startedAt: context.startedAt },
+          input: { ...input, startedAt: context.startedAt, notifyParentWhenDrained: true },
         });
       }
     }),
@@ -93,7 +93,12 @@ export const supervisorMachine = setup({
           });
           return;
         case 'queue.depthObserved':
-          enqueue.sendTo(scalerId(event.scriptType), { type: 'queue.depthObserved', depth: event.depth, at: event.at });
+          enqueue.sendTo(scalerId(event.scriptType), {
+            type: 'queue.depthObserved',
+            depth: event.depth,
+            ...(event.active !== undefined && { active: event.active }),
+            at: event.at,
+          });
           return;
         case 'worker.add':
           enqueue.sendTo(scalerId(event.scriptType), { type: 'worker.add', workerId: event.workerId, at: event.at });

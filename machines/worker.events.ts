@@ -22,17 +22,29 @@ export type PingOutcome =
   | { type: 'ok'; reply: PingReply; latencyMs: number }
   | { type: 'timeout'; timeoutMs: number }
   | { type: 'failed'; reason: string }
+  /** Something answered, but not a valid ping reply (wrong shape, wrong worker): the worker's fault, like a timeout. */
   | { type: 'invalid-reply'; reason: string }
   | { type: 'transport-down'; reason: string };
 
-/** Normalized process-manager status, as `src/process/process-events.ts` emits it (`service` may ride along). */
+/**
+ * The one list of process facts, normalized for Zinit and the embedded backend alike: each backend maps its raw
+ * status into these once. A backend emits them with the `service` they are about (`ProcessEvent` in
+ * src/process/process-events.ts is this list plus `service`); the worker machine consumes them as they are.
+ */
 export type WorkerProcessEvent =
+  /** The process was started (Zinit `Spawned`; embedded: the child's `spawn` event). */
   | { type: 'process.spawned'; pid: number; at: number }
+  /** The process is up and, when it has a health check, the check passed (Zinit `Running`). */
   | { type: 'process.running'; pid: number; at: number }
+  /** The process ended. `code` is set for a normal exit, `signal` (`SIGKILL`, ...) when killed by one. */
   | { type: 'process.exited'; pid: number | null; code: number | null; signal: string | null; at: number }
+  /** The process could not be started at all (Zinit `Failure`; embedded: `error` before `spawn`). */
   | { type: 'process.spawnFailed'; reason: string; at: number }
+  /** The health check could not run or kept failing (Zinit `TestFailure`). */
   | { type: 'process.healthFailed'; reason: string; at: number }
+  /** Waiting for dependencies listed in `after` (Zinit `Blocked`). */
   | { type: 'process.blocked'; waitingFor: readonly string[]; at: number }
+  /** Stopped on request: target down and no process left. */
   | { type: 'process.stopped'; at: number };
 
 /** Operator commands. `at` is stamped by `src/` from the injected clock, like every other event. */

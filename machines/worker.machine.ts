@@ -47,7 +47,7 @@ export interface WorkerContext {
   reason: string | null;
 }
 
-/** The top-level states, in lifecycle order. */
+/** The design's states, in lifecycle order (`running`, `idle` and `pinging` are the substates of `up`). */
 export type WorkerStateName =
   | 'stopped'
   | 'starting'
@@ -89,7 +89,7 @@ function errorMessage(event: AnyEventObject): string {
 function isPingFailure(event: AnyEventObject): boolean {
   if (!event.type.startsWith('xstate.done.actor.')) return true; // the ping actor threw
   const outcome = outputOf<PingOutcome>(event);
-  return outcome.type === 'timeout' || outcome.type === 'failed';
+  return outcome.type !== 'ok' && outcome.type !== 'transport-down';
 }
 
 /**
@@ -279,7 +279,7 @@ export const workerMachine = setup({
       on: {
         START: { target: 'starting', actions: 'resetForStart' },
         RESTART: { target: 'starting', actions: 'resetForStart' },
-        ADOPT: { target: 'running', actions: ['resetForStart', 'recordRunning'] },
+        ADOPT: { target: 'up', actions: ['resetForStart', 'recordRunning'] },
       },
     },
     starting: {
@@ -299,26 +299,19 @@ export const workerMachine = setup({
       },
       on: {
         'process.spawned': { actions: 'recordPid' },
-        'process.running': { target: 'running', actions: 'recordRunning' },
+        'process.running': { target: 'up', actions: 'recordRunning' },
         'process.exited': { target: 'failed', actions: 'recordExit' },
         'process.spawnFailed': { target: 'failed', actions: 'recordSpawnFailure' },
         'process.healthFailed': { target: 'failed', actions: 'recordHealthFailure' },
         STOP: { target: 'stopping' },
       },
     },
-    running: {
+    up: {
       description:
-        'Up and doing jobs. Each job.activity re-arms idleTimeout; without any, the worker goes idle. PING pings it now (then idle). An exit of another pid (a replaced process) is stale and ignored.',
-      entry: [
-        { type: 'logTransition', params: { state: 'running' } },
-        { type: 'reportStateChange', params: { state: 'running' } },
-      ],
-      after: {
-        idleTimeout: { target: 'idle', actions: 'markPingDue' },
-      },
+        'The process is up: running, idle or being pinged. What the three share is declared once here: an exit of the current process, a failed health check or an external stop fails the worker (an exit of another pid, a replaced process, is stale and ignored); RESTART restarts it, STOP stops it; job.activity returns it to running.',
+      initial: 'running',
       on: {
-        'job.activity': { target: 'running', reenter: true, actions: 'recordJobActivity' },
-        PING: { target: 'pinging' },
+        'job.activity': { target: '.running', actions: 'recordJobActivity' },
         'process.spawned': { actions: 'recordPid' },
         'process.running': { actions: 'recordPid' },
         'process.exited': { guard: 'isExitOfCurrentProcess', target: 'failed', actions: 'recordExit' },
@@ -327,65 +320,62 @@ export const workerMachine = setup({
         RESTART: { target: 'restarting', actions: 'recordRequestedRestart' },
         STOP: { target: 'stopping' },
       },
-    },
-    idle: {
-      description:
-        'Up, no job for idleTimeout. Pinged at once on arrival, then every pingInterval, or now on PING; job.activity returns to running.',
-      entry: [
-        { type: 'logTransition', params: { state: 'idle' } },
-        { type: 'reportStateChange', params: { state: 'idle' } },
-      ],
-      always: { guard: 'isPingDue', target: 'pinging' },
-      after: {
-        pingInterval: { target: 'pinging' },
-      },
-      on: {
-        PING: { target: 'pinging' },
-        'job.activity': { target: 'running', actions: 'recordJobActivity' },
-        'process.spawned': { actions: 'recordPid' },
-        'process.running': { actions: 'recordPid' },
-        'process.exited': { guard: 'isExitOfCurrentProcess', target: 'failed', actions: 'recordExit' },
-        'process.healthFailed': { target: 'failed', actions: 'recordHealthFailure' },
-        'process.stopped': { target: 'failed', actions: 'recordExternalStop' },
-        RESTART: { target: 'restarting', actions: 'recordRequestedRestart' },
-        STOP: { target: 'stopping' },
-      },
-    },
-    pinging: {
-      description:
-        'A ping is in flight. ok resets the failure count; timeout or error counts; transport-down (Redis unreachable) never counts. pingFailureThreshold failures in a row: failed with ping-failures.',
-      entry: [
-        { type: 'logTransition', params: { state: 'pinging' } },
-        { type: 'reportStateChange', params: { state: 'pinging' } },
-      ],
-      invoke: {
-        id: 'pingWorker',
-        src: 'pingWorker',
-        input: ({ context }) => ({
-          name: context.name,
-          timeoutMs: context.settings.pingTimeoutMs,
-          upSince: context.startedAt,
-        }),
-        onDone: [
-          { guard: 'isPingOk', target: 'idle', actions: 'recordPingOk' },
-          { guard: 'isPingTransportDown', target: 'idle', actions: 'recordPingSkipped' },
-          { guard: 'reachesPingFailureThreshold', target: 'failed', actions: 'recordPingFailures' },
-          { target: 'idle', actions: 'recordPingFailure' },
-        ],
-        onError: [
-          { guard: 'reachesPingFailureThreshold', target: 'failed', actions: 'recordPingFailures' },
-          { target: 'idle', actions: 'recordPingFailure' },
-        ],
-      },
-      on: {
-        'job.activity': { target: 'running', actions: 'recordJobActivity' },
-        'process.spawned': { actions: 'recordPid' },
-        'process.running': { actions: 'recordPid' },
-        'process.exited': { guard: 'isExitOfCurrentProcess', target: 'failed', actions: 'recordExit' },
-        'process.healthFailed': { target: 'failed', actions: 'recordHealthFailure' },
-        'process.stopped': { target: 'failed', actions: 'recordExternalStop' },
-        RESTART: { target: 'restarting', actions: 'recordRequestedRestart' },
-        STOP: { target: 'stopping' },
+      states: {
+        running: {
+          description:
+            'Doing jobs. Each job.activity re-enters it and re-arms idleTimeout; without any, the worker goes idle. PING pings it now (then idle).',
+          entry: [
+            { type: 'logTransition', params: { state: 'running' } },
+            { type: 'reportStateChange', params: { state: 'running' } },
+          ],
+          after: {
+            idleTimeout: { target: 'idle', actions: 'markPingDue' },
+          },
+          on: {
+            PING: { target: 'pinging' },
+          },
+        },
+        idle: {
+          description: 'No job for idleTimeout. Pinged at once on arrival, then every pingInterval, or now on PING.',
+          entry: [
+            { type: 'logTransition', params: { state: 'idle' } },
+            { type: 'reportStateChange', params: { state: 'idle' } },
+          ],
+          always: { guard: 'isPingDue', target: 'pinging' },
+          after: {
+            pingInterval: { target: 'pinging' },
+          },
+          on: {
+            PING: { target: 'pinging' },
+          },
+        },
+        pinging: {
+          description:
+            'A ping is in flight. ok resets the failure count; timeout, invalid-reply or error counts; transport-down (the transport, not the worker) never counts. pingFailureThreshold failures in a row: failed with ping-failures.',
+          entry: [
+            { type: 'logTransition', params: { state: 'pinging' } },
+            { type: 'reportStateChange', params: { state: 'pinging' } },
+          ],
+          invoke: {
+            id: 'pingWorker',
+            src: 'pingWorker',
+            input: ({ context }) => ({
+              name: context.name,
+              timeoutMs: context.settings.pingTimeoutMs,
+              upSince: context.startedAt,
+            }),
+            onDone: [
+              { guard: 'isPingOk', target: 'idle', actions: 'recordPingOk' },
+              { guard: 'isPingTransportDown', target: 'idle', actions: 'recordPingSkipped' },
+              { guard: 'reachesPingFailureThreshold', target: '#worker.failed', actions: 'recordPingFailures' },
+              { target: 'idle', actions: 'recordPingFailure' },
+            ],
+            onError: [
+              { guard: 'reachesPingFailureThreshold', target: '#worker.failed', actions: 'recordPingFailures' },
+              { target: 'idle', actions: 'recordPingFailure' },
+            ],
+          },
+        },
       },
     },
     failed: {
@@ -430,7 +420,7 @@ export const workerMachine = setup({
       },
       on: {
         'process.spawned': { actions: 'recordPid' },
-        'process.running': { target: 'running', actions: 'recordRunning' },
+        'process.running': { target: 'up', actions: 'recordRunning' },
         RESTART: { target: 'restarting', actions: ['forgiveRestarts', 'recordRequestedRestart'] },
         STOP: { target: 'stopping' },
       },
@@ -454,7 +444,7 @@ export const workerMachine = setup({
       },
       on: {
         'process.spawned': { actions: 'recordPid' },
-        'process.running': { target: 'running', actions: 'recordRunning' },
+        'process.running': { target: 'up', actions: 'recordRunning' },
         'process.exited': [
           { guard: 'isExitOfReplacedProcess' },
           { guard: 'isExitOfCurrentProcess', target: 'failed', actions: 'recordExit' },
@@ -487,8 +477,13 @@ function notProvidedMessage(name: string): string {
 
 export type WorkerSnapshot = SnapshotFrom<typeof workerMachine>;
 
-/** The top-level state of a snapshot (`failed` for any of its substates). */
+/**
+ * The design's state of a snapshot: `running`, `idle` or `pinging` inside `up`, `failed` for any of its substates,
+ * otherwise the top-level state.
+ */
 export function workerStateOf(snapshot: WorkerSnapshot): WorkerStateName {
   const { value } = snapshot;
-  return (typeof value === 'string' ? value : Object.keys(value)[0]) as WorkerStateName;
+  if (typeof value === 'string') return value as WorkerStateName;
+  if ('up' in value) return value.up as WorkerStateName;
+  return Object.keys(value)[0] as WorkerStateName;
 }

@@ -24,6 +24,7 @@ export type SupervisorErrorCode =
   | 'INTEGRITY'
   | 'ADMIN'
   | 'DAEMON_UNREACHABLE'
+  | 'DAEMON_ALREADY_RUNNING'
   | 'UNAUTHORIZED';
 
 export interface SupervisorErrorOptions {
@@ -285,6 +286,18 @@ export class DaemonUnreachableError extends SupervisorError {
     options?: SupervisorErrorOptions,
   ) {
     super('DAEMON_UNREACHABLE', message, options);
+  }
+}
+
+/** Another daemon runs on the same config (it holds the lock at `lockPath`): this one starts nothing. */
+export class DaemonAlreadyRunningError extends SupervisorError {
+  constructor(
+    readonly pid: number,
+    readonly lockPath: string,
+    message: string,
+    options?: SupervisorErrorOptions,
+  ) {
+    super('DAEMON_ALREADY_RUNNING', message, options);
   }
 }
 

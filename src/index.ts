@@ -42,6 +42,17 @@ export { configJsonSchema } from './config/json-schema.js';
 export { configSecrets, type LoadConfigOptions, loadConfig, parseConfig } from './config/load-config.js';
 export { Daemon, type DaemonOptions } from './daemon/daemon.js';
 export * from './errors.js';
+export type { FleetEventMap, FleetEventName } from './fleet/fleet-events.js';
+export {
+  type FleetLifecycle,
+  FleetMember,
+  type FleetMemberOptions,
+  type FleetMemberTypeOptions,
+} from './fleet/fleet-member.js';
+export type { FleetMemberReport, FleetReport, FleetTypeReport } from './fleet/fleet-report.js';
+export { fleetWorkerId, localWorkerName } from './fleet/identity.js';
+export { planAssignments } from './fleet/plan.js';
+export { splitByCapacity } from './fleet/split.js';
 export { Job, type JobFields } from './jobs/job.js';
 export { DEFAULT_JOB_TIMEOUT_MS, ENV_KEY_PATTERN, JobBuilder, MAX_SCRIPT_BYTES } from './jobs/job-builder.js';
 export { JOB_STATUSES, type JobStatus } from './jobs/job-status.js';
@@ -81,6 +92,7 @@ export { createRootLogger, LOG_FIELDS, type RootLoggerOptions } from './log/logg
 export { REDACTED, Redactor, redactUrl } from './log/redact.js';
 export { type ProcessStats, readProcessStats } from './metrics/proc-stats.js';
 export { SupervisorMetrics } from './metrics/supervisor-metrics.js';
+export { BASE_ENV_NAMES, baseEnvironment } from './process/base-environment.js';
 export type { EmbeddedProcessManagerOptions } from './process/embedded/embedded-options.js';
 export { EmbeddedProcessManager } from './process/embedded/embedded-process-manager.js';
 export type { ChildRecord, OrphanReport } from './process/embedded/state-file.js';

@@ -1,9 +1,12 @@
 /**
  * Gives each test run its own real Redis: REDIS_URL when set, otherwise a redis-server from PATH on a free
  * loopback port with persistence off, stopped at the end. Tests read it with `inject('redisUrl')`.
+ * First it makes sure dist/ (the binaries many tests spawn) is not older than src/: rebuilt, or the run fails.
  */
+import { fileURLToPath } from 'node:url';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
+import { ensureFreshDist } from './helpers/dist-freshness.js';
 import { RedisServerProcess } from './helpers/redis-server.js';
 
 declare module 'vitest' {
@@ -13,6 +16,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { rebuilt } = await ensureFreshDist({ root: fileURLToPath(new URL('..', import.meta.url)) });
+  if (rebuilt) process.stderr.write('global setup: dist/ was older than src/; rebuilt it (npm run build)\n');
   const external = process.env.REDIS_URL;
   if (external) {
     project.provide('redisUrl', external);

@@ -3,9 +3,11 @@
  * embedder can use too. Connection failures become `DaemonUnreachableError`, 401 `UnauthorizedError`,
  * other error answers `AdminRequestError` with the daemon's code and message.
  */
+
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { createInterface } from 'node:readline';
 import { AdminRequestError, DaemonUnreachableError, UnauthorizedError } from '../errors.js';
+import type { FleetReport } from '../fleet/fleet-report.js';
 import type { StatusReport } from './status-report.js';
 
 export interface AdminClientOptions {
@@ -36,6 +38,11 @@ export class AdminClient {
 
   async status(): Promise<StatusReport> {
     return this.#json('GET', '/status');
+  }
+
+  /** Every fleet member and its workers (404 when the daemon is not in a fleet). */
+  async fleet(): Promise<FleetReport> {
+    return this.#json('GET', '/fleet');
   }
 
   async scale(scriptType: string, n: number): Promise<void> {

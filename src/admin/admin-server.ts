@@ -26,6 +26,8 @@ export interface AdminControl {
   restart(worker: string): Promise<void>;
   stop(worker: string): Promise<void>;
   logs(worker: string, options: { follow: boolean; tail: number }): AsyncIterable<string>;
+  /** Every fleet member and its workers (GET /fleet); undefined when the daemon is not in a fleet. */
+  fleet?(): Promise<unknown>;
 }
 
 export interface AdminServerOptions {
@@ -55,6 +57,18 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** Lines of captured output `GET /logs` returns by default before following. */
 const DEFAULT_LOG_TAIL = 100;
 const WORKER_NAME = new RegExp(NAME_PATTERN.replace('{0,62}', '{0,200}'));
+
+/** The methods of each known route (the `Allow` header of a 405); keep in step with the routes in `#handle`. */
+const ROUTE_METHODS: Readonly<Record<string, string>> = {
+  healthz: 'GET',
+  status: 'GET',
+  fleet: 'GET',
+  metrics: 'GET',
+  scale: 'POST',
+  restart: 'POST',
+  stop: 'POST',
+  logs: 'GET',
+};
 
 class HttpError extends Error {
   constructor(
@@ -169,6 +183,14 @@ export class AdminServer {
         expectSegments(segments, 1);
         send(response, 200, await control.status());
         return;
+      case 'GET /fleet': {
+        expectSegments(segments, 1);
+        const fleet = await control.fleet?.();
+        if (fleet === undefined)
+          throw new HttpError(404, 'NOT_FOUND', 'This daemon is not in a fleet (no `fleet` in its config).');
+        send(response, 200, fleet);
+        return;
+      }
       case 'GET /metrics': {
         expectSegments(segments, 1);
         metrics.update(await control.status());
@@ -213,9 +235,19 @@ export class AdminServer {
         await this.#streamLogs(response, control.logs(worker, { follow, tail }));
         return;
       }
-      default:
+      default: {
         request.resume();
+        const allowed = ROUTE_METHODS[segments[0] ?? ''];
+        if (allowed !== undefined && Object.hasOwn(ROUTE_METHODS, segments[0] ?? '')) {
+          response.setHeader('Allow', allowed);
+          throw new HttpError(
+            405,
+            'METHOD_NOT_ALLOWED',
+            `${method} is not allowed on /${segments[0]}; use ${allowed}.`,
+          );
+        }
         throw new HttpError(404, 'NOT_FOUND', `No route ${method} ${url.pathname}.`);
+      }
     }
   }
 

@@ -2,6 +2,7 @@
 import { autoscaleFigure } from './autoscale.js';
 import type { Figure } from './bench-context.js';
 import { dispatchFigure } from './dispatch.js';
+import { fleetFigure } from './fleet.js';
 import { pingFigure } from './ping.js';
 import { recoveryFigure } from './recovery.js';
 import { scaleFigure } from './scale.js';
@@ -14,4 +15,5 @@ export const FIGURES: Figure[] = [
   autoscaleFigure,
   scaleFigure,
   zinitFigure,
+  fleetFigure,
 ];

@@ -15,6 +15,8 @@ export interface ProbeResult {
   stormMs: number;
   /** Managed only: time of scaleWorkers(0 → N), and CPU while idle with health passes running. */
   scaleUpMs?: number;
+  /** Managed only: time of shutdown() with every actor running (every worker stopped, actors released). */
+  shutdownMs?: number;
   idleCpuPercent?: number;
   idleWindowMs?: number;
 }

@@ -53,7 +53,7 @@ async function measureBare(gc: () => void, count: number): Promise<ProbeResult> 
   let toRunning = 0;
   const effects = createWorkerEffects({
     processes,
-    pings: { ping: async () => ({ type: 'transport-down', reason: 'bench: no pings' }) },
+    pings: { pingWorker: async () => ({ type: 'transport-down', reason: 'bench: no pings' }) },
     clock: systemClock,
     logger: silentLogger(),
     launchFor: (worker) => ({
@@ -147,7 +147,11 @@ async function measureManaged(
     const stormMs = performance.now() - stormStarted;
     const running = manager.getRunningWorkerCount(SCRIPT_TYPE);
     if (running !== count) throw new Error(`${count - running} managed actors not running after the storm`);
+    const shutdownStarted = performance.now();
+    await manager.shutdown();
+    const shutdownMs = performance.now() - shutdownStarted;
     return {
+      shutdownMs,
       variant: 'managed',
       count,
       heapBytes,

@@ -18,6 +18,10 @@ const MB = 1024 * 1024;
 /** The issue's goals for 10,000 actors. */
 const HEAP_GOAL_MB = 200;
 const IDLE_CPU_GOAL_PERCENT = 2;
+/** 0 → 10,000 actors, and shutting 10,000 down, each within this. */
+const TIME_GOAL_MS = 10_000;
+/** Ten times the actors may cost at most this many times as much (linear growth, with slack). */
+const RATIO_GOAL = 12;
 /** Five times the heap goal: a probe that needs more has missed the goal by far, and must not eat the machine. */
 const PROBE_HEAP_LIMIT_MB = 5 * HEAP_GOAL_MB;
 
@@ -81,6 +85,12 @@ export const scaleFigure: Figure = {
     const idleMs = ctx.size(10_000, 500);
     // Generous for 1,000 actors; for 10,000 it bounds the figure so that the whole bench stays under 10 minutes.
     const timeoutMs = ctx.size(120_000, 30_000);
+    const figures = new Map<string, Map<number, number>>();
+    const keep = (name: string, count: number, value: number) => {
+      const bySize = figures.get(name) ?? new Map<number, number>();
+      bySize.set(count, value);
+      figures.set(name, bySize);
+    };
     for (const count of sizes) {
       const bare = await probe(ctx, 'bare', count, idleMs, timeoutMs);
       const managed = await probe(ctx, 'managed', count, idleMs, timeoutMs);
@@ -98,6 +108,8 @@ export const scaleFigure: Figure = {
           [`scale.heap.${count}`, 'MB', `goal for 10,000 actors (${HEAP_GOAL_MB} MB)`],
           [`scale.idle-cpu.${count}`, '% of one core', `goal (${IDLE_CPU_GOAL_PERCENT}% of one core)`],
           [`scale.state-changes.${count}`, 'events/s', 'bare worker-machine actors, same storm'],
+          [`scale.scale-up.${count}`, 'ms', `goal for 10,000 actors (${TIME_GOAL_MS / 1000} s)`],
+          [`scale.shutdown.${count}`, 'ms', `goal for 10,000 actors (${TIME_GOAL_MS / 1000} s)`],
         ] as const) {
           ctx.emit(missingLine(name, unit, baseline, why));
         }
@@ -158,6 +170,53 @@ export const scaleFigure: Figure = {
             `every fake process SIGKILLed at once → all ${count} actors back in running; ` +
             `${managed.stateChanges} state changes in ${managed.stormMs.toFixed(0)} ms` +
             (bareOk ? ` (bare ${bareOk.stateChanges} in ${bareOk.stormMs.toFixed(0)} ms)` : bareNote),
+        }),
+      );
+      const shutdownMs = managed.shutdownMs ?? 0;
+      for (const [name, value, what] of [
+        ['scale-up', scaleUp, `scaleWorkers(0 → ${count}) until every actor runs`],
+        ['shutdown', shutdownMs, `shutdown() of ${count} running actors`],
+      ] as const) {
+        ctx.emit(
+          benchLine({
+            name: `scale.${name}.${count}`,
+            value,
+            unit: 'ms',
+            baseline: `goal for 10,000 actors (${TIME_GOAL_MS / 1000} s)`,
+            baselineValue: TIME_GOAL_MS,
+            runs: 1,
+            notes: what,
+          }),
+        );
+      }
+      keep('heap', count, managed.heapBytes);
+      keep('idle-cpu', count, idleCpu);
+      keep('storm', count, managed.stormMs);
+      keep('scale-up', count, scaleUp);
+      keep('shutdown', count, shutdownMs);
+    }
+    // Linear growth: the cost of ten times the actors, per figure (only when both sizes were measured).
+    const [small, large] = sizes;
+    if (small === undefined || large === undefined) return;
+    for (const name of ['heap', 'idle-cpu', 'storm', 'scale-up', 'shutdown']) {
+      const bySize = figures.get(name);
+      const a = bySize?.get(small);
+      const b = bySize?.get(large);
+      const lineName = `scale.growth.${name}`;
+      const baseline = `goal: at most ${RATIO_GOAL}× for ${large / small}× the actors`;
+      if (a === undefined || b === undefined || a === 0) {
+        ctx.emit(missingLine(lineName, `× (${large}/${small})`, baseline, `not measured at both sizes`));
+        continue;
+      }
+      ctx.emit(
+        benchLine({
+          name: lineName,
+          value: b / a,
+          unit: `× (${large}/${small})`,
+          baseline,
+          baselineValue: RATIO_GOAL,
+          runs: 1,
+          notes: `${name} at ${large} ÷ at ${small}`,
         }),
       );
     }

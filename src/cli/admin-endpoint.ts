@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AdminConfig } from '../config/config-types.js';
 import { DEFAULT_ADMIN_HOST, DEFAULT_ADMIN_PORT, DEFAULT_ADMIN_TOKEN_ENV } from '../config/defaults.js';
+import { ConfigError } from '../errors.js';
 
 export interface EndpointOptions {
   endpoint?: string;
@@ -43,6 +44,7 @@ export async function resolveEndpoint(
     options.endpoint ??
     nonEmpty(env.HERO_ADMIN_ENDPOINT) ??
     (admin !== undefined ? endpointOf(admin) : endpointOf({ host: DEFAULT_ADMIN_HOST, port: DEFAULT_ADMIN_PORT }));
+  checkEndpoint(endpoint);
   let token =
     options.token ??
     nonEmpty(env[DEFAULT_ADMIN_TOKEN_ENV]) ??
@@ -57,6 +59,27 @@ export async function resolveEndpoint(
     }
   }
   return { endpoint, token };
+}
+
+const ENDPOINT_EXPECTED = 'expected http://host:port or the absolute path of a Unix socket';
+
+/** The admin endpoint speaks HTTP over TCP or a Unix socket: anything else is a usage error, said before connecting. */
+export function checkEndpoint(endpoint: string): void {
+  if (endpoint.startsWith('/')) return;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new ConfigError(`Invalid admin endpoint \`${endpoint}\`: ${ENDPOINT_EXPECTED}.`, [
+      { path: 'endpoint', message: ENDPOINT_EXPECTED },
+    ]);
+  }
+  if (url.protocol !== 'http:') {
+    const scheme = url.protocol.replace(/:$/, '');
+    throw new ConfigError(`Unsupported admin endpoint scheme \`${scheme}\` in \`${endpoint}\`: ${ENDPOINT_EXPECTED}.`, [
+      { path: 'endpoint', message: `unsupported scheme ${scheme}; ${ENDPOINT_EXPECTED}` },
+    ]);
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

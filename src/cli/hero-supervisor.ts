@@ -4,14 +4,16 @@
  * (`visualize`), and the commands that control a running daemon through its admin endpoint
  * (`status`, `scale`, `restart`, `stop`, `logs`). Exit codes are in `exit-codes.ts` and in `--help`.
  */
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AdminClient } from '../admin/admin-client.js';
 import type { SupervisorConfig } from '../config/config-types.js';
-import { configSecrets, loadConfig } from '../config/load-config.js';
+import { configError, configSecrets, loadConfig } from '../config/load-config.js';
 import { AdminRequestError, ConfigError, DaemonUnreachableError, UnauthorizedError } from '../errors.js';
+import { formatFleet } from '../fleet/fleet-table.js';
 import { Redactor } from '../log/redact.js';
 import { packageVersion } from '../worker/version.js';
 import { resolveEndpoint } from './admin-endpoint.js';
@@ -109,6 +111,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .option('--print', 'print the resolved config as JSON (defaults applied, secrets redacted)')
     .action(async (options: { config: string; print?: boolean }) => {
       const config = await readConfig(options.config);
+      // Every check `run` makes before it starts anything, so that valid here means `run` accepts it.
+      const { preflightIssues } = await import('../daemon/preflight.js');
+      const problems = await preflightIssues(config);
+      if (problems.length > 0) throw configError(options.config, problems);
       if (options.print) {
         out(new Redactor(configSecrets(config)).redact(JSON.stringify(config, null, 2)));
         return;
@@ -182,6 +188,13 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .argument('<file>', 'JSON lines written by --inspect-log')
     .option('--port <port>', 'relay port', (value) => nonNegativeInteger(value), DEFAULT_INSPECT_PORT)
     .action(async (file: string, options: { port: number }) => {
+      // A missing or unreadable file is a usage error said in one line, not a stream error with a stack trace.
+      const problem = await whyUnreadable(file);
+      if (problem !== undefined) {
+        err(`Cannot read ${file}: ${problem}.`);
+        exitCode = EXIT.usage;
+        return;
+      }
       const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
       const replay = await replayInspectionLog(lines, options.port, out);
       out(`sent ${replay.events} events; press Ctrl-C to stop the relay`);
@@ -194,8 +207,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       .command('status')
       .description('show workers (state, pid, uptime, last job, restarts, CPU, memory) and queues')
       .argument('[worker]', 'show only this worker, one field per line (as `zinit status <name>`)')
-      .option('--json', 'print the status as JSON'),
-  ).action(async (worker: string | undefined, options: ControlOptions & { json?: boolean }) => {
+      .option('--json', 'print the status as JSON')
+      .option('--fleet', 'show every supervisor of the fleet, its workers and their states'),
+  ).action(async (worker: string | undefined, options: ControlOptions & { json?: boolean; fleet?: boolean }) => {
+    if (options.fleet) {
+      const fleet = await (await client(options)).fleet();
+      out(options.json ? JSON.stringify(fleet, null, 2) : formatFleet(fleet));
+      return;
+    }
     const report = await (await client(options)).status();
     if (worker !== undefined) {
       const shown = showWorkerStatus(report, worker, options.json ?? false);
@@ -278,6 +297,21 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     return exitCodeOf(error);
   }
   return exitCode;
+}
+
+/** Why `file` cannot be read as a file, or undefined when it can. */
+async function whyUnreadable(file: string): Promise<string | undefined> {
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) return 'it is a directory';
+    await access(file, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'no such file';
+    if (code === 'EACCES') return 'permission denied';
+    return code ?? (error as Error).message;
+  }
 }
 
 function inspectOf(options: { inspect?: boolean | string; inspectLog?: string }) {

@@ -20,6 +20,7 @@ Options:
   --worker-id <id>         unique id: letters, digits, _ . - (required); control queue control.<id>
   --redis-url <url>        redis://[user:password@]host:port[/db] or rediss:// (TLS)
                            (default: $REDIS_URL, else redis://127.0.0.1:6379)
+                           $REDIS_CLUSTER_NODES=host:port,host:port: a Redis Cluster (prefix {tag})
   --interpreter '<argv>'   interpreter command, split like a shell would (no expansion); the script
                            goes to its stdin. Built in: python -> python3. Required for other types.
   --concurrency <n>        jobs run at once (default 1)
@@ -189,7 +190,8 @@ async function run(config: WorkerConfig): Promise<void> {
   const worker = createWorker({
     scriptType: config.scriptType,
     workerId: config.workerId,
-    redis: config.redisUrl,
+    // A supervisor on a Redis Cluster passes the nodes in the environment, as it does the URL.
+    redis: { url: config.redisUrl, ...clusterFromEnv() },
     prefix: config.prefix,
     concurrency: config.concurrency,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
@@ -199,6 +201,12 @@ async function run(config: WorkerConfig): Promise<void> {
   await worker.ready;
   // performance.now() counts from process start: this is the spawn-to-ready time the supervisor sees (minus exec).
   logger.info({ sinceProcessStartMs: Math.round(performance.now()), interpreter: config.interpreter[0] }, 'consuming');
+}
+
+/** `REDIS_CLUSTER_NODES=host:port,host:port`: connect to a Redis Cluster started from these nodes. */
+function clusterFromEnv(): { cluster?: string[] } {
+  const nodes = (process.env.REDIS_CLUSTER_NODES ?? '').split(',').filter((node) => node !== '');
+  return nodes.length === 0 ? {} : { cluster: nodes };
 }
 
 async function main(): Promise<void> {

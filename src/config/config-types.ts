@@ -2,6 +2,7 @@
  * The resolved configuration everything else reads: defaults applied, durations in milliseconds,
  * environment references resolved. Secrets are plain strings here; `configSecrets()` lists them for redaction.
  */
+import type { FleetConfig } from '../fleet/fleet-config.js';
 import type { ParsedConfig } from './schema.js';
 
 export type LogLevel = ParsedConfig['logging']['level'];
@@ -22,6 +23,8 @@ export interface RedisConfig {
   /** Secret. */
   password?: string;
   keyPrefix: string;
+  /** Redis Cluster nodes (`host:port`); the key prefix is then a hash tag. */
+  cluster?: string[];
 }
 
 export type ProcessManagerConfig =
@@ -44,6 +47,8 @@ export interface ScriptTypeConfig {
   env: Record<string, string>;
   /** Names of `env` entries marked secret. */
   secretEnv: string[];
+  /** Variables of the supervisor's environment the workers also get: the top-level `passEnv`, then the type's own. */
+  passEnv?: string[];
   healthCheck?: string[];
   dependencies: string[];
   min: number;
@@ -61,6 +66,8 @@ export interface ServiceConfig {
   command: string[];
   env: Record<string, string>;
   secretEnv: string[];
+  /** As `ScriptTypeConfig.passEnv`. */
+  passEnv?: string[];
   healthCheck?: string[];
   after: string[];
   oneshot: boolean;
@@ -79,6 +86,8 @@ export interface AdminConfig {
   token?: string;
   tokenEnv: string;
   tokenFile?: string;
+  /** Set (true) when the config allows a non-loopback `host`. */
+  allowRemote?: boolean;
 }
 
 export interface SupervisorConfig {
@@ -90,4 +99,6 @@ export interface SupervisorConfig {
   restartPolicy: RestartPolicyConfig;
   logging: { level: LogLevel; pretty: boolean };
   admin: AdminConfig;
+  /** Set: this supervisor is a fleet member (src/fleet/). */
+  fleet?: FleetConfig;
 }

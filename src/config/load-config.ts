@@ -3,15 +3,18 @@
  * cross-field checks. A bad config never starts half: every problem is collected and thrown at once as one
  * `ConfigError` whose lines each name a path, the value found and what was expected.
  */
-import { readFile } from 'node:fs/promises';
-import { isPair, isScalar, parseDocument, visit } from 'yaml';
+import { open } from 'node:fs/promises';
+import { isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { urlPassword } from '../log/redact.js';
+import { isLoopbackHost } from '../net/loopback.js';
 import { type ConfigIssue, formatPath, toConfigIssues, valueAt } from './config-issues.js';
 import type { ScriptTypeConfig, ServiceConfig, SupervisorConfig } from './config-types.js';
 import { didYouMean } from './did-you-mean.js';
+import { duplicateKeyMessages } from './duplicate-keys.js';
 import { interpolateEnv, isPlainObject } from './interpolate.js';
-import { configSchema, type ParsedConfig } from './schema.js';
+import { mergePassEnv, passEnvIssues } from './pass-env.js';
+import { configSchema, MIN_ADMIN_TOKEN_LENGTH, type ParsedConfig } from './schema.js';
 
 export interface LoadConfigOptions {
   /** Where `${VAR}`, `fromEnv`, `passwordEnv` and `tokenEnv` are read. @defaultValue process.env */
@@ -20,13 +23,38 @@ export interface LoadConfigOptions {
   source?: string;
 }
 
+/**
+ * The largest config file read: a real one is a few KiB; without a bound a 50 MB file took a minute and 1.8 GB to
+ * refuse. Checked before anything is parsed.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+function tooLarge(source: string, bytes: number): ConfigError {
+  const message = `${source} is ${bytes} bytes; a config file may be at most ${MAX_CONFIG_BYTES} bytes (1 MiB)`;
+  return new ConfigError(`Invalid config ${source}: ${message}.`, [{ path: '', message }]);
+}
+
 /** Reads and validates a YAML config file. Throws `ConfigError` listing every problem. */
 export async function loadConfig(path: string, options: LoadConfigOptions = {}): Promise<SupervisorConfig> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    const handle = await open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > MAX_CONFIG_BYTES) throw tooLarge(path, size);
+      // Read at most one byte past the limit: a file that grows while it is read is still bounded.
+      const buffer = Buffer.alloc(Math.min(size, MAX_CONFIG_BYTES) + 1);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      if (bytesRead > MAX_CONFIG_BYTES) throw tooLarge(path, bytesRead);
+      text = buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    if (error instanceof ConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
     throw new ConfigError(`Cannot read config file ${path}: ${reason}.`, [{ path: '', message: reason }], {
       cause: error,
     });
@@ -42,13 +70,20 @@ export function parseConfig(input: string | unknown, options: LoadConfigOptions 
 
   let document: unknown = input;
   if (typeof input === 'string') {
-    const parsed = parseDocument(input, { prettyErrors: true, uniqueKeys: true });
-    if (parsed.errors.length > 0) {
-      const lines = parsed.errors.map((error) => ({
-        path: '',
-        message: `YAML: ${(error.message.split('\n')[0] ?? '').replace(/:$/, '')}`,
-      }));
-      throw configError(source, lines);
+    const bytes = Buffer.byteLength(input, 'utf8');
+    if (bytes > MAX_CONFIG_BYTES) throw tooLarge(source, bytes);
+    const lineCounter = new LineCounter();
+    // Unique keys are checked below in linear time (the library's own check is quadratic).
+    const parsed = parseDocument(input, { prettyErrors: true, uniqueKeys: false, lineCounter });
+    const yamlErrors = [
+      ...parsed.errors.map((error) => (error.message.split('\n')[0] ?? '').replace(/:$/, '')),
+      ...duplicateKeyMessages(parsed, lineCounter),
+    ];
+    if (yamlErrors.length > 0) {
+      throw configError(
+        source,
+        yamlErrors.map((message) => ({ path: '', message: `YAML: ${message}` })),
+      );
     }
     const reserved = reservedKeyPaths(parsed);
     if (reserved.length > 0) {
@@ -88,8 +123,15 @@ export function parseConfig(input: string | unknown, options: LoadConfigOptions 
   return resolved;
 }
 
-function configError(source: string, issues: ConfigIssue[]): ConfigError {
-  const lines = issues.map((issue) => `  - ${issue.path === '' ? '(top)' : issue.path}: ${issue.message}`);
+/** Lines listed in a message at most; the error's `issues` keep them all. */
+const MAX_LISTED_ISSUES = 100;
+
+/** One ConfigError listing `issues` of the config `source`, each as `  - path: message`. */
+export function configError(source: string, issues: readonly ConfigIssue[]): ConfigError {
+  const lines = issues
+    .slice(0, MAX_LISTED_ISSUES)
+    .map((issue) => `  - ${issue.path === '' ? '(top)' : issue.path}: ${issue.message}`);
+  if (issues.length > MAX_LISTED_ISSUES) lines.push(`  - … and ${issues.length - MAX_LISTED_ISSUES} more`);
   const count = `${issues.length} error${issues.length === 1 ? '' : 's'}`;
   return new ConfigError(`Invalid config ${source} (${count}):\n${lines.join('\n')}`, issues);
 }
@@ -254,23 +296,45 @@ function resolve(
       name,
       env: resolvedEnv,
       secretEnv,
+      passEnv: mergePassEnv(parsed.passEnv, entry.passEnv),
       max: entry.max ?? Math.max(entry.min, 1),
     };
   }
   const services: Record<string, ServiceConfig> = {};
   for (const [name, entry] of Object.entries(parsed.services)) {
     const { env: resolvedEnv, secretEnv } = resolveEnv(entry.env, env, ['services', name, 'env'], issues);
-    services[name] = { ...entry, name, env: resolvedEnv, secretEnv };
+    services[name] = {
+      ...entry,
+      name,
+      env: resolvedEnv,
+      secretEnv,
+      passEnv: mergePassEnv(parsed.passEnv, entry.passEnv),
+    };
   }
 
-  const token = admin.token ?? nonEmpty(env[admin.tokenEnv]);
-  return {
+  checkFleetTypes(parsed, issues);
+  const tokenFromEnv = admin.token === undefined ? nonEmpty(env[admin.tokenEnv]) : undefined;
+  if (tokenFromEnv !== undefined && tokenFromEnv.length < MIN_ADMIN_TOKEN_LENGTH) {
+    issues.push({
+      path: 'admin.tokenEnv',
+      message: `${admin.tokenEnv} holds a token of ${tokenFromEnv.length} characters; expected at least ${MIN_ADMIN_TOKEN_LENGTH}, as for \`admin.token\` (e.g. \`openssl rand -hex 24\`)`,
+    });
+  }
+  if (admin.enabled && admin.socketPath === undefined && !admin.allowRemote && !isLoopbackHost(admin.host)) {
+    issues.push({
+      path: 'admin.host',
+      message: `${JSON.stringify(admin.host)} is not a loopback address: the admin endpoint would be reachable from the network. Use 127.0.0.1 (or a socketPath), or set \`admin.allowRemote: true\` to mean it`,
+    });
+  }
+  const token = admin.token ?? tokenFromEnv;
+  const config: SupervisorConfig = {
     redis: {
       url: redis.url,
       keyPrefix: redis.keyPrefix,
       ...(tls !== undefined && { tls }),
       ...(redis.username !== undefined && { username: redis.username }),
       ...(password !== undefined && { password }),
+      ...(redis.cluster !== undefined && { cluster: redis.cluster }),
     },
     processManager: parsed.processManager,
     scriptTypes,
@@ -286,8 +350,30 @@ function resolve(
       ...(admin.socketPath !== undefined && { socketPath: admin.socketPath }),
       ...(token !== undefined && { token }),
       ...(admin.tokenFile !== undefined && { tokenFile: admin.tokenFile }),
+      ...(admin.allowRemote && { allowRemote: true }),
     },
+    ...(parsed.fleet !== undefined && { fleet: parsed.fleet }),
   };
+  issues.push(...passEnvIssues(parsed, configSecrets(config), env));
+  return config;
+}
+
+/** The fleet's bounds name configured script types, and min <= max. */
+function checkFleetTypes(parsed: ParsedConfig, issues: ConfigIssue[]): void {
+  for (const [name, limits] of Object.entries(parsed.fleet?.scriptTypes ?? {})) {
+    const known = Object.keys(parsed.scriptTypes);
+    if (!known.includes(name)) {
+      issues.push({
+        path: `fleet.scriptTypes.${name}`,
+        message: `unknown script type; expected one of ${known.map((type) => `\`${type}\``).join(', ') || '(none configured)'}`,
+      });
+    } else if (limits.min !== undefined && limits.max !== undefined && limits.min > limits.max) {
+      issues.push({
+        path: `fleet.scriptTypes.${name}`,
+        message: `\`min\` (${limits.min}) is greater than \`max\` (${limits.max}); expected min <= max`,
+      });
+    }
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -4,6 +4,7 @@
  * resolves environment references into a `SupervisorConfig`. The JSON Schema for editors is generated from it.
  */
 import { z } from 'zod';
+import { fleetConfigSchema } from '../fleet/fleet-config.js';
 import { MAX_COUNT, MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_WORKERS_PER_TYPE } from '../limits.js';
 import { DEFAULTS } from './defaults.js';
 import { DURATION_PATTERN, parseDuration } from './duration.js';
@@ -16,6 +17,9 @@ const name = z.string().regex(new RegExp(NAME_PATTERN), {
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
   error: 'expected an environment variable name (letters, digits and `_`, not starting with a digit)',
 });
+
+/** The shortest admin token accepted, from the config or from the environment (`admin.tokenEnv`). */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
 const DURATION_EXPECTED =
   'expected a duration: milliseconds as a non-negative integer, or a string such as `500ms`, `30s`, `10m`';
@@ -53,12 +57,16 @@ const argv = z
   .refine((items) => items[0] !== '', { error: 'expected the first item (the program) to be non-empty' });
 
 /** An environment value: a plain string, or an object that may read it from the supervisor's environment and mark it secret. */
+/** A process environment cannot hold a NUL byte: such a value would fail every start. */
+const envString = z.string().refine((value) => !value.includes('\0'), {
+  error: 'expected a value without NUL bytes (an environment variable cannot hold one)',
+});
 const envValue = z.union(
   [
-    z.string(),
+    envString,
     z
       .strictObject({
-        value: z.string().optional().meta({ description: 'The literal value.' }),
+        value: envString.optional().meta({ description: 'The literal value.' }),
         fromEnv: envName
           .optional()
           .meta({ description: "Read the value from this variable of the supervisor's environment." }),
@@ -74,6 +82,10 @@ const envValue = z.union(
   { error: 'expected a string, or an object `{ value | fromEnv, secret }`' },
 );
 const envMap = z.record(envName, envValue);
+/** Names of the supervisor's environment variables a process also gets, beyond its base (src/daemon/README.md). */
+const passEnvList = z.array(envName);
+const PASS_ENV_DESCRIPTION =
+  "Variables of the supervisor's environment also given to every worker and service (beyond PATH, HOME, USER, LANG, TZ, TMPDIR...); never a secret.";
 
 const tls = z.union([
   z.boolean(),
@@ -100,9 +112,16 @@ const redisSchema = z
     passwordEnv: envName.optional().meta({ description: 'Read the password from this environment variable.' }),
     keyPrefix: z
       .string()
-      .regex(/^[A-Za-z0-9_-]+$/, { error: 'expected letters, digits, `_` and `-`' })
+      .regex(/^([A-Za-z0-9_-]+|\{[A-Za-z0-9_-]+\})$/, {
+        error: 'expected letters, digits, `_` and `-`, or such a name in braces (a Redis Cluster hash tag: `{hero}`)',
+      })
       .default(DEFAULTS.redis.keyPrefix)
-      .meta({ description: 'Prefix of every BullMQ key.' }),
+      .meta({ description: 'Prefix of every BullMQ key; `{hero}` (a hash tag) for a Redis Cluster.' }),
+    cluster: z
+      .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected `host:port`' }))
+      .min(1)
+      .optional()
+      .meta({ description: 'Redis Cluster nodes (`host:port`); the key prefix must then be a hash tag (`{hero}`).' }),
   })
   .refine((redis) => redis.password === undefined || redis.passwordEnv === undefined, {
     error: 'expected at most one of `password` and `passwordEnv`',
@@ -167,6 +186,9 @@ const scriptTypeSchema = z.strictObject({
   env: envMap
     .default({})
     .meta({ description: 'Environment: `KEY: value`, or `KEY: { value | fromEnv, secret: true }`.' }),
+  passEnv: passEnvList.default([]).meta({
+    description: "Variables of the supervisor's environment these workers also get (added to the top-level `passEnv`).",
+  }),
   healthCheck: argv.optional().meta({ description: 'argv of a check that exits 0 once the worker is healthy.' }),
   dependencies: z.array(name).default([]).meta({ description: 'Names of `services` that must run first.' }),
   min: z
@@ -206,6 +228,7 @@ const scriptTypeSchema = z.strictObject({
 const serviceSchema = z.strictObject({
   command: argv.meta({ description: 'argv of the service (no shell).' }),
   env: envMap.default({}).meta({ description: 'As `scriptTypes.<name>.env`.' }),
+  passEnv: passEnvList.default([]).meta({ description: 'As `scriptTypes.<name>.passEnv`.' }),
   healthCheck: argv.optional().meta({ description: 'argv that exits 0 once the service is ready.' }),
   after: z.array(name).default([]).meta({ description: 'Services that must run first.' }),
   oneshot: z.boolean().default(DEFAULTS.service.oneshot).meta({ description: 'Runs once to completion.' }),
@@ -285,10 +308,18 @@ const adminSchema = z.strictObject({
     .startsWith('/', { error: 'expected an absolute path' })
     .optional()
     .meta({ description: 'Listen on this Unix socket instead of TCP.' }),
-  token: z.string().min(16, { error: 'expected a token of at least 16 characters' }).optional().meta({
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` reference, the config file's syntax
-    description: 'Secret. Prefer `tokenEnv` or `${HERO_ADMIN_TOKEN}`.',
+  allowRemote: z.boolean().default(false).meta({
+    description:
+      'Allow a `host` other than loopback (the endpoint is then reachable from the network: put TLS in front). A warning is logged at start.',
   }),
+  token: z
+    .string()
+    .min(MIN_ADMIN_TOKEN_LENGTH, { error: `expected a token of at least ${MIN_ADMIN_TOKEN_LENGTH} characters` })
+    .optional()
+    .meta({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` reference, the config file's syntax
+      description: 'Secret. Prefer `tokenEnv` or `${HERO_ADMIN_TOKEN}`.',
+    }),
   tokenEnv: envName.default(DEFAULTS.admin.tokenEnv).meta({ description: 'Read the token from this variable.' }),
   tokenFile: z.string().min(1).optional().meta({
     description: 'Where a generated token is written (mode 0600) when none is set; the CLI reads it.',
@@ -300,12 +331,16 @@ export const configSchema = z
     $schema: z.string().optional().meta({ description: 'Path or URL of this JSON Schema, for editors.' }),
     redis: redisSchema.default(redisSchema.parse({})),
     processManager: processManagerSchema.default({ type: 'embedded' }),
+    passEnv: passEnvList.default([]).meta({ description: PASS_ENV_DESCRIPTION }),
     scriptTypes: z.record(name, scriptTypeSchema).default({}),
     services: z.record(name, serviceSchema).default({}),
     health: healthSchema.default(healthSchema.parse({})),
     restartPolicy: restartPolicySchema.default(restartPolicySchema.parse({})),
     logging: loggingSchema.default(loggingSchema.parse({})),
     admin: adminSchema.default(adminSchema.parse({})),
+    fleet: fleetConfigSchema
+      .optional()
+      .meta({ description: 'One member of a fleet of supervisors (src/fleet/README.md).' }),
   })
   .meta({ title: 'hero-supervisor configuration' });
 

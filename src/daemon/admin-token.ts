@@ -4,19 +4,16 @@
  * (`admin.tokenFile`, default `~/.hero-supervisor/admin-<endpoint>.token`): the quick start needs no setup and
  * the endpoint is never open.
  */
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { generateToken } from '../admin/bearer-token.js';
 import { defaultTokenFile, endpointOf } from '../cli/admin-endpoint.js';
 import type { AdminConfig } from '../config/config-types.js';
+import { writePrivateFileSync } from '../fs/private-file.js';
 
 export async function resolveAdminToken(admin: AdminConfig): Promise<{ token: string; writtenTo?: string }> {
   if (admin.token !== undefined) return { token: admin.token };
   const token = generateToken();
   const file = admin.tokenFile ?? defaultTokenFile(endpointOf(admin));
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  await writeFile(file, `${token}\n`, { mode: 0o600 });
-  // writeFile keeps the mode of an existing file: tighten it in case it was created wider.
-  await chmod(file, 0o600);
+  // A fresh file (0600) renamed into place: never written through a symbolic link; a tokenFile that is one is refused.
+  writePrivateFileSync(file, `${token}\n`, 'admin.tokenFile');
   return { token, writtenTo: file };
 }

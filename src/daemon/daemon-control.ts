@@ -14,7 +14,8 @@ import type { Logger } from 'pino';
 import type { AdminControl } from '../admin/admin-server.js';
 import type { QueueReport, ServiceReport, StatusReport, WorkerReport } from '../admin/status-report.js';
 import type { SupervisorConfig } from '../config/config-types.js';
-import { SupervisorError } from '../errors.js';
+import { SupervisorError, WorkerNotFoundError } from '../errors.js';
+import type { FleetReport } from '../fleet/fleet-report.js';
 import type { WorkerLifecycleManager } from '../lifecycle/worker-lifecycle-manager.js';
 import { PeriodicSampler } from '../metrics/periodic-sampler.js';
 import { CpuRateTracker, lifetimeCpuPercent, type ProcessStats, readProcessStats } from '../metrics/proc-stats.js';
@@ -30,6 +31,20 @@ import { packageVersion } from '../worker/version.js';
 export class ScriptTypeNotFoundError extends SupervisorError {
   constructor(scriptType: string, known: readonly string[]) {
     super('WORKER_NOT_FOUND', `Unknown script type "${scriptType}" (configured: ${known.join(', ') || 'none'}).`);
+  }
+}
+
+/**
+ * An unknown worker named through the admin endpoint: the message speaks of what a CLI user can do (the library's
+ * WorkerNotFoundError speaks of `addWorker()`). Still a WorkerNotFoundError: 404, the CLI exits 5.
+ */
+export class UnknownWorkerError extends WorkerNotFoundError {
+  constructor(worker: string, known: readonly string[], options?: { cause?: unknown }) {
+    super(worker, known, options);
+    const listed = known.length === 0 ? 'no workers run now' : `workers: ${known.slice(0, 10).join(', ')}`;
+    this.message =
+      `Unknown worker "${worker}" (${listed}). \`hero-supervisor status\` lists them; ` +
+      'more workers come from `hero-supervisor scale <type> <n>` or the `scriptTypes` of the config.';
   }
 }
 
@@ -82,6 +97,11 @@ export interface DaemonControlParts {
   startedAt: number;
   /** Where a failed background sample is reported. */
   logger?: Logger;
+  /** In a fleet, `scale` sets the fleet's desired count and `fleet()` reports every member. */
+  fleet?: {
+    setDesired(scriptType: string, count: number): Promise<void>;
+    report(): Promise<FleetReport>;
+  };
 }
 
 export class DaemonControl implements AdminControl {
@@ -189,22 +209,43 @@ export class DaemonControl implements AdminControl {
   async scale(scriptType: string, count: number): Promise<void> {
     const known = Object.keys(this.#parts.config.scriptTypes);
     if (!known.includes(scriptType)) throw new ScriptTypeNotFoundError(scriptType, known);
-    await this.#parts.lifecycle.scaleWorkers(scriptType, count);
+    if (this.#parts.fleet !== undefined) await this.#parts.fleet.setDesired(scriptType, count);
+    else await this.#parts.lifecycle.scaleWorkers(scriptType, count);
+  }
+
+  /** Every fleet member and its workers; undefined when this daemon is not in a fleet. */
+  async fleet(): Promise<FleetReport | undefined> {
+    return this.#parts.fleet?.report();
   }
 
   async restart(worker: string): Promise<void> {
-    await this.#parts.lifecycle.restartWorker(worker);
+    await this.#forWorker(worker, () => this.#parts.lifecycle.restartWorker(worker));
   }
 
   async stop(worker: string): Promise<void> {
-    await this.#parts.lifecycle.stopWorker(worker);
+    await this.#forWorker(worker, () => this.#parts.lifecycle.stopWorker(worker));
   }
 
   logs(worker: string, options: { follow: boolean; tail: number }): AsyncIterable<string> {
     const { lifecycle, processManager, config } = this.#parts;
     // Unknown names fail here (404) before any stream starts; services have logs too.
-    if (!Object.hasOwn(config.services, worker)) lifecycle.getWorkerStatus(worker);
+    if (!Object.hasOwn(config.services, worker)) this.#forWorker(worker, () => lifecycle.getWorkerStatus(worker));
     return processManager.logs(worker, { tail: options.tail, follow: options.follow });
+  }
+
+  /** Runs `command`; a WorkerNotFoundError becomes one whose message speaks of CLI commands. */
+  #forWorker<T>(worker: string, command: () => T): T {
+    const translate = (error: unknown): never => {
+      if (!(error instanceof WorkerNotFoundError) || error instanceof UnknownWorkerError) throw error;
+      const known = this.#parts.lifecycle.listWorkers().map((status) => status.name);
+      throw new UnknownWorkerError(worker, known, { cause: error });
+    };
+    try {
+      const result = command();
+      return (result instanceof Promise ? result.catch(translate) : result) as T;
+    } catch (error) {
+      return translate(error);
+    }
   }
 
   async close(): Promise<void> {

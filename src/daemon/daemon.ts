@@ -16,9 +16,11 @@ import type { StatusReport } from '../admin/status-report.js';
 import { endpointOf } from '../cli/admin-endpoint.js';
 import type { SupervisorConfig } from '../config/config-types.js';
 import { WorkerStartFailedError } from '../errors.js';
+import { DaemonFleet } from '../fleet/daemon-fleet.js';
 import type { WorkerLifecycleManager } from '../lifecycle/worker-lifecycle-manager.js';
 import type { Redactor } from '../log/redact.js';
 import { SupervisorMetrics } from '../metrics/supervisor-metrics.js';
+import { isLoopbackHost } from '../net/loopback.js';
 import { EmbeddedProcessManager } from '../process/embedded/embedded-process-manager.js';
 import type { ProcessManager } from '../process/process-manager.js';
 import { JobActivityStream } from '../transport/job-activity.js';
@@ -30,6 +32,7 @@ import {
 import { resolveAdminToken } from './admin-token.js';
 import { buildLifecycle } from './build-lifecycle.js';
 import { DaemonControl } from './daemon-control.js';
+import { DaemonLock, daemonLockPath } from './daemon-lock.js';
 import { waitForRedis } from './wait-for-redis.js';
 
 export interface DaemonOptions {
@@ -88,6 +91,7 @@ export class Daemon {
   #adminToken: string | undefined;
   #tokenFile: string | undefined;
   #closing: Promise<void> | undefined;
+  #fleet: DaemonFleet | undefined;
 
   private constructor(readonly options: DaemonOptions) {}
 
@@ -128,13 +132,24 @@ export class Daemon {
     return this.#control.status();
   }
 
+  /** The fleet membership when the config has a `fleet` section (src/fleet/). */
+  get fleet(): DaemonFleet | undefined {
+    return this.#fleet;
+  }
+
   /** Where a generated token was written, if one was. */
   get tokenFile(): string | undefined {
     return this.#tokenFile;
   }
 
   async #start(): Promise<void> {
-    const { config, logger, redactor } = this.options;
+    const { config, redactor } = this.options;
+    let { logger } = this.options;
+    // 0. One daemon per config: the lock is taken before anything is touched (state file, orphans, token file); a
+    // second daemon stops here with DaemonAlreadyRunningError. Released last.
+    const lock = await DaemonLock.acquire(daemonLockPath(config, defaultStateFile(config)));
+    this.#cleanups.push({ name: 'release daemon lock', run: () => lock.release() });
+    logger.debug({ lock: lock.path }, 'daemon lock taken');
     const tls = await tlsOptionsOf(config);
     const redis: ResolvedRedisConnection = resolveRedisConnection({
       url: config.redis.url,
@@ -142,6 +157,7 @@ export class Daemon {
       ...(config.redis.username !== undefined && { username: config.redis.username }),
       ...(config.redis.password !== undefined && { password: config.redis.password }),
       ...(tls !== undefined && { tls }),
+      ...(config.redis.cluster !== undefined && { cluster: config.redis.cluster }),
     });
     const urlForWorkers = workerRedisUrl(config);
 
@@ -158,13 +174,35 @@ export class Daemon {
       await waitForRedis(redis, { logger, ...(this.options.signal !== undefined && { signal: this.options.signal }) });
     }
 
-    // 3. The lifecycle manager (built now, started after the admin endpoint listens).
+    // 3. The lifecycle manager (built now, started after the admin endpoint listens). In a fleet its workers carry
+    // the host id on the wire, and every log line the host id.
+    const fleet =
+      config.fleet === undefined
+        ? undefined
+        : new DaemonFleet({
+            config: { ...config, fleet: config.fleet },
+            redis,
+            clientRedis: {
+              url: urlForWorkers,
+              prefix: config.redis.keyPrefix,
+              ...(tls !== undefined && { tls }),
+              ...(config.redis.cluster !== undefined && { cluster: config.redis.cluster }),
+            },
+            logger,
+          });
+    if (fleet !== undefined) {
+      this.#fleet = fleet;
+      logger = fleet.logger;
+      this.#cleanups.unshift({ name: 'close fleet clients', run: () => fleet.close() });
+    }
     const builder = await buildLifecycle({
       config,
       processManager: this.#processManager,
       workerRedisUrl: urlForWorkers,
       logger,
+      ...(fleet !== undefined && { fleetHostId: fleet.hostId }),
     });
+    if (fleet !== undefined) builder.withSupervisor(fleet.supervisorPort());
     const inspectable = builder as unknown as { withInspect?: (observer: Observer<InspectionEvent>) => unknown };
     if (this.options.inspect !== undefined) {
       if (typeof inspectable.withInspect === 'function') inspectable.withInspect(this.options.inspect);
@@ -201,7 +239,12 @@ export class Daemon {
     const connection: Redis = createRedisConnection(redis, { name: 'hero-supervisor-admin', logger });
     this.#cleanups.unshift({ name: 'close admin redis connection', run: () => connection.disconnect() });
     const activity = new JobActivityStream({
-      redis: { url: urlForWorkers, prefix: config.redis.keyPrefix, ...(tls !== undefined && { tls }) },
+      redis: {
+        url: urlForWorkers,
+        prefix: config.redis.keyPrefix,
+        ...(tls !== undefined && { tls }),
+        ...(config.redis.cluster !== undefined && { cluster: config.redis.cluster }),
+      },
       logger,
     });
     this.#cleanups.unshift({ name: 'close job activity stream', run: () => activity.close() });
@@ -215,6 +258,7 @@ export class Daemon {
       redisDisplay: redis.display,
       startedAt: this.startedAt,
       logger,
+      ...(fleet !== undefined && { fleet }),
     });
     this.#control = control;
     this.#cleanups.unshift({ name: 'close daemon control', run: () => control.close() });
@@ -263,6 +307,12 @@ export class Daemon {
         });
       }
       this.#admin = admin;
+      if (config.admin.socketPath === undefined && !isLoopbackHost(config.admin.host)) {
+        logger.warn(
+          { host: config.admin.host },
+          'the admin endpoint listens on a non-loopback address (admin.allowRemote): it is reachable from the network, in clear text; put TLS in front and keep the token long',
+        );
+      }
       // First in the cleanup list: stop taking commands before anything else goes.
       this.#cleanups.unshift({ name: 'close admin endpoint', run: () => admin.close() });
       const address = admin.address;
@@ -285,6 +335,12 @@ export class Daemon {
       if (!(error instanceof WorkerStartFailedError) || (error as { worker?: string }).worker === 'dependencies')
         throw error;
       logger.error({ err: error }, 'a worker did not come up at start; it keeps being restarted');
+    }
+    // 7. In a fleet: join; from now on the fleet's shares set this host's counts. Left first at shutdown.
+    if (fleet !== undefined) {
+      const address = this.#admin?.address;
+      await fleet.start(lifecycle, this.metrics.registry, address?.type === 'tcp' ? address.url : undefined);
+      this.#cleanups.unshift({ name: 'leave the fleet', run: () => fleet.leave() });
     }
     // Sample the workers that just started, so that the first `status` after "supervisor running" shows their
     // memory and CPU rather than waiting for the next background sample.

@@ -11,7 +11,7 @@ export const BUNDLED_WORKER_NAME = 'hero-worker';
 export function bundledWorkerPath(): string {
   const built = fileURLToPath(new URL('../cli/hero-worker.js', import.meta.url));
   if (existsSync(built)) return built;
-  return fileURLToPath(new URL('../../../dist/src/cli/hero-worker.js', import.meta.url));
+  return fileURLToPath(new URL('../../dist/src/cli/hero-worker.js', import.meta.url));
 }
 
 /** argv prefix of a script type's binary: `[node, …/hero-worker.js]` for the bundled worker, else `[binary]`. */

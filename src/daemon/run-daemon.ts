@@ -9,11 +9,12 @@ import { EXIT } from '../cli/exit-codes.js';
 import type { CliIo } from '../cli/hero-supervisor.js';
 import { createInspection } from '../cli/inspection.js';
 import type { SupervisorConfig } from '../config/config-types.js';
-import { configSecrets, loadConfig } from '../config/load-config.js';
+import { configError, configSecrets, loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
 import { createRootLogger } from '../log/logger.js';
 import { Redactor } from '../log/redact.js';
 import { Daemon } from './daemon.js';
+import { preflightIssues } from './preflight.js';
 import { RedisWaitAborted } from './wait-for-redis.js';
 
 export interface RunDaemonOptions {
@@ -36,6 +37,12 @@ export async function runDaemon(options: RunDaemonOptions): Promise<number> {
   } catch (error) {
     io.stderr.write(`${(error as Error).message}\n`);
     return error instanceof ConfigError ? EXIT.usage : EXIT.runtimeError;
+  }
+  // What would fail at every start (a missing program, a stop timeout out of range...) refuses the start now.
+  const problems = await preflightIssues(config);
+  if (problems.length > 0) {
+    io.stderr.write(`${configError(options.configPath, problems).message}\n`);
+    return EXIT.usage;
   }
   const redactor = new Redactor(configSecrets(config));
   const logger = createRootLogger({ level: config.logging.level, pretty: config.logging.pretty, redactor });

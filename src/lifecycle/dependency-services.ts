@@ -8,6 +8,7 @@ import { fromPromise } from 'xstate';
 import type { DependenciesInput } from '../../machines/supervisor.machine.js';
 import { ConfigError, WorkerStartFailedError } from '../errors.js';
 import type { ProcessManager, ServiceSpec, ServiceState } from '../process/process-manager.js';
+import { type Clock, sleepOn, systemClock } from './clock.js';
 
 /** How often a starting dependency's status is read; its start is rare, so a short interval costs nothing. */
 const STATUS_POLL_INTERVAL_MS = 50;
@@ -22,6 +23,8 @@ export interface DependencyDeps {
   adopted: ReadonlySet<string>;
   startTimeoutMs: number;
   logger: Logger;
+  /** Deadlines and polls run on it. @defaultValue the system clock */
+  clock?: Clock;
   /** Runs once every dependency runs (e.g. connecting to a Redis that is itself a dependency). */
   afterStart(): Promise<void>;
   /** A failed start fails the supervisor's start; the owner keeps the typed error to reject with. */
@@ -53,18 +56,23 @@ export function orderServices(services: readonly ServiceSpec[]): string[] {
   return ordered;
 }
 
-async function waitUntilRunning(processes: ProcessManager, name: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+async function waitUntilRunning(
+  processes: ProcessManager,
+  name: string,
+  timeoutMs: number,
+  clock: Clock,
+): Promise<void> {
+  const deadline = clock.now() + timeoutMs;
   for (;;) {
     const status = await processes.status(name);
     if (RUNNING.has(status.state)) return;
     if (BROKEN.has(status.state)) {
       throw new WorkerStartFailedError(name, status.reason ?? `dependency service is in state ${status.state}`);
     }
-    if (Date.now() > deadline) {
+    if (clock.now() > deadline) {
       throw new WorkerStartFailedError(name, `dependency service not running after ${timeoutMs} ms (${status.state})`);
     }
-    await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_INTERVAL_MS));
+    await sleepOn(clock, STATUS_POLL_INTERVAL_MS);
   }
 }
 
@@ -80,7 +88,7 @@ export function createDependencyActors(deps: DependencyDeps) {
       deps.logger.info({ service: name }, 'starting dependency');
       await processes.ensureService(spec);
       await processes.start(name);
-      await waitUntilRunning(processes, name, deps.startTimeoutMs);
+      await waitUntilRunning(processes, name, deps.startTimeoutMs, deps.clock ?? systemClock);
       deps.logger.info({ service: name }, 'dependency running');
     }
   };

@@ -3,13 +3,14 @@
  * object each. Subscribe with `manager.on('worker:restarted', (event) => ...)`; `on` returns the unsubscribe.
  */
 import type { PingOutcome } from '../../machines/worker.events.js';
+import type { WorkerStateName } from '../../machines/worker.machine.js';
 
 export interface WorkerStateChangedEvent {
   worker: string;
   scriptType: string;
   /** The worker actor's previous top-level state (`undefined` for its first report). */
-  from: string | undefined;
-  to: string;
+  from: WorkerStateName | undefined;
+  to: WorkerStateName;
   pid: number | null;
   /** Why, when the change is a failure or a give-up (`killed by SIGKILL`, `restart-intensity`, ...). */
   reason: string | null;

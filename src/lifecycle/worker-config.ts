@@ -53,6 +53,7 @@ export class WorkerConfig {
   #args: readonly string[] = [];
   #env: Readonly<Record<string, string>> = {};
   #secretEnv = new Set<string>();
+  #passEnv: readonly string[] = [];
   #healthCheck: readonly string[] | undefined;
   #dependencies: readonly string[] = [];
   #stopTimeoutMs: number | undefined;
@@ -92,6 +93,10 @@ export class WorkerConfig {
   /** Env keys whose values never appear in logs, status or errors. */
   get secretEnvKeys(): ReadonlySet<string> {
     return this.#secretEnv;
+  }
+  /** Names of the supervisor's environment variables the worker also gets (its base is PATH, HOME, LANG...). */
+  get passEnv(): readonly string[] {
+    return this.#passEnv;
   }
   get healthCheck(): readonly string[] | undefined {
     return this.#healthCheck;
@@ -138,6 +143,18 @@ export class WorkerConfig {
   /** Adds environment variables whose values are secrets (never logged, never in status). */
   withSecretEnv(env: Readonly<Record<string, string>>): this {
     return this.withEnv(env, { secret: true });
+  }
+
+  /**
+   * Also give the worker these variables of the supervisor's environment (read at each start). Without it a worker
+   * gets only its `env` and a small base (PATH, HOME, USER, LANG, TZ, TMPDIR...; src/daemon/README.md), never the
+   * supervisor's own secrets. Adds to earlier names.
+   */
+  withPassEnv(names: readonly string[]): this {
+    const checked = checkArgv('passEnv', names);
+    for (const key of checked) if (!ENV_KEY_PATTERN.test(key)) throw invalid('passEnv', 'variable names', key);
+    this.#passEnv = Object.freeze([...new Set([...this.#passEnv, ...checked])]);
+    return this;
   }
 
   /**
@@ -198,6 +215,7 @@ export class WorkerConfig {
     const copy = new WorkerConfig(name, this.binaryPath, this.scriptType).withArgs(this.#args);
     copy.#env = this.#env;
     copy.#secretEnv = new Set(this.#secretEnv);
+    copy.#passEnv = this.#passEnv;
     copy.#healthCheck = this.#healthCheck;
     copy.#dependencies = this.#dependencies;
     copy.#stopTimeoutMs = this.#stopTimeoutMs;

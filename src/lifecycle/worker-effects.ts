@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { type AnyActorRef, enqueueActions, fromPromise } from 'xstate';
+import type { ScalerEvent } from '../../machines/scaler.machine.js';
 import type { PingOutcome } from '../../machines/worker.events.js';
 import type {
   PingActorInput,
@@ -17,6 +18,8 @@ import type {
 import type { ProcessManager } from '../process/process-manager.js';
 import type { Clock } from './clock.js';
 import { verifyBinary } from './integrity.js';
+import type { PingPort } from './ping-port.js';
+import { judgePing } from './ping-verdict.js';
 import type { WorkerConfig } from './worker-config.js';
 import { redactSpec, type TemplateValues, toServiceSpec } from './worker-template.js';
 
@@ -25,10 +28,6 @@ export interface WorkerLaunch {
   config: WorkerConfig;
   values: TemplateValues;
   stopTimeoutMs: number;
-}
-
-export interface PingPort {
-  ping(workerId: string, options: { timeoutMs: number }): Promise<PingOutcome>;
 }
 
 /** A state change as the lifecycle manager receives it. */
@@ -51,13 +50,8 @@ export interface WorkerPingReport {
   at: number;
 }
 
-/**
- * A freshly (re)started hero-worker loads Node, connects to Redis and starts its BullMQ consumers before it can
- * answer a ping: about 1 s on an idle machine, more on a loaded one. Until it has answered its first ping, or
- * `pingTimeoutMs` + this allowance after it became running (whichever comes first), a failed ping is not counted:
- * chosen so a worker that never answers is still restarted, only a few seconds later. Finding F6 in test/faults/README.md.
- */
-export const WORKER_STARTUP_ALLOWANCE_MS = 3_000;
+export type { PingPort } from './ping-port.js';
+export { WORKER_STARTUP_ALLOWANCE_MS } from './ping-verdict.js';
 
 export interface WorkerEffectsDeps {
   processes: ProcessManager;
@@ -70,17 +64,18 @@ export interface WorkerEffectsDeps {
   /** A last check before a failed ping counts: false when Redis itself is unreachable. */
   isRedisReachable(): Promise<boolean>;
   /**
-   * True right after the supervisor's own Redis connection became ready again: the workers reconnect with their
-   * own backoff, so a failed ping then is the transport's, not the worker's. @defaultValue never
+   * When (clock ms) the supervisor's own Redis connection last became ready again after a loss: the workers
+   * reconnect with their own backoff, so a failed ping shortly after is the transport's. @defaultValue never
    */
-  isRedisSettling?(): boolean;
+  redisRestoredAt?(): number | undefined;
   /** Called after every ping of the machine with the outcome it acts on (for `worker:pinged`). */
   onPinged?(report: WorkerPingReport): void;
   /**
-   * Called for every state change (after logging); returns the event for the worker's parent (its scaler), if any.
-   * The effect sends it with `sendParent`, since a custom action must not send imperatively.
+   * Called for every state change (after logging); returns the event for the worker's parent, its scaler, if any.
+   * The effect sends it with `sendParent` (a custom action must not send imperatively): return one only for an
+   * actor that has a parent (every worker a scaler spawned; never for a lone actor).
    */
-  onStateChange(report: WorkerStateReport): { type: 'worker.stateChanged'; [key: string]: unknown } | undefined;
+  onStateChange(report: WorkerStateReport): ScalerEvent | undefined;
 }
 
 export function createWorkerEffects(deps: WorkerEffectsDeps) {
@@ -109,30 +104,22 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
   // The `upSince` of the process that last answered a ping, per worker: its failures count from then on.
   const answeredSince = new Map<string, number | null>();
 
-  const judgePing = async (input: PingActorInput): Promise<PingOutcome> => {
-    const outcome = await deps.pings.ping(input.name, { timeoutMs: input.timeoutMs });
-    if (outcome.type === 'ok') answeredSince.set(input.name, input.upSince);
-    if (outcome.type === 'ok' || outcome.type === 'transport-down') return outcome;
-    // A ping can time out because Redis went away mid-ping: that is not the worker's fault, never count it.
-    if (!(await deps.isRedisReachable())) {
-      return { type: 'transport-down', reason: `Redis unreachable after a ping ${outcome.type}` };
-    }
-    if (deps.isRedisSettling?.() === true) {
-      return {
-        type: 'transport-down',
-        reason: `Redis just reconnected, workers may still be reconnecting (${outcome.type})`,
-      };
-    }
-    const upFor = input.upSince === null ? null : deps.clock.now() - input.upSince;
-    // Not yet answered since this process became running (a new process has a new upSince).
-    const fresh = !answeredSince.has(input.name) || answeredSince.get(input.name) !== input.upSince;
-    if (fresh && upFor !== null && upFor < input.timeoutMs + WORKER_STARTUP_ALLOWANCE_MS) {
-      return {
-        type: 'transport-down',
-        reason: `worker up for ${upFor} ms has not answered a ping yet: not counted during its startup (${outcome.type})`,
-      };
-    }
-    return outcome;
+  /** Pings through the port, then lets the pure verdict (ping-verdict.ts) decide whose fault a failure is. */
+  const pingAndJudge = async (input: PingActorInput): Promise<PingOutcome> => {
+    const outcome = await deps.pings.pingWorker(input.name, { timeoutMs: input.timeoutMs });
+    const failed = outcome.type !== 'ok' && outcome.type !== 'transport-down';
+    const now = deps.clock.now();
+    const restoredAt = deps.redisRestoredAt?.();
+    const verdict = judgePing({
+      outcome,
+      timeoutMs: input.timeoutMs,
+      redisReachable: failed ? await deps.isRedisReachable() : undefined,
+      sinceRedisRestoredMs: restoredAt === undefined ? null : now - restoredAt,
+      upForMs: input.upSince === null ? null : now - input.upSince,
+      answeredBefore: answeredSince.has(input.name) && answeredSince.get(input.name) === input.upSince,
+    });
+    if (verdict.kind === 'ok') answeredSince.set(input.name, input.upSince);
+    return verdict.outcome;
   };
 
   return {
@@ -150,8 +137,8 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
         else loggerFor(context).info(fields, 'worker state changed');
       },
       reportStateChange: enqueueActions(({ context, self, event, enqueue }, params: WorkerStateChange) => {
-        const forParent = deps.onStateChange({ context, change: params, self, eventType: event.type });
-        if (forParent !== undefined && self._parent !== undefined) enqueue.sendParent(forParent);
+        const forScaler = deps.onStateChange({ context, change: params, self, eventType: event.type });
+        if (forScaler !== undefined) enqueue.sendParent(forScaler);
       }),
     },
     actors: {
@@ -173,7 +160,7 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
       }),
       pingWorker: fromPromise<PingOutcome, PingActorInput>(async ({ input }) => {
         const sentAt = deps.clock.now();
-        const outcome = await judgePing(input);
+        const outcome = await pingAndJudge(input);
         const at = deps.clock.now();
         deps.onPinged?.({
           worker: input.name,

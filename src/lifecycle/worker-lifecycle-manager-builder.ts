@@ -4,10 +4,9 @@
  * a `WorkerLifecycleManager`. A string argument is a Zinit socket path (the Zinit backend, closed at shutdown);
  * a `ProcessManager` instance stays the caller's to close.
  */
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { type Logger, pino } from 'pino';
 import type { WorkerSettings } from '../../machines/worker.defaults.js';
-import type { PingOutcome } from '../../machines/worker.events.js';
 import { ConfigError } from '../errors.js';
 import { assertCount, assertDuration, configError, MAX_COUNT } from '../limits.js';
 import type { ProcessManager, ServiceSpec } from '../process/process-manager.js';
@@ -17,6 +16,7 @@ import { PingClient } from '../transport/ping-client.js';
 import { jobQueueName } from '../transport/queue-names.js';
 import {
   createRedisConnection,
+  type RedisConnectionOptions,
   type ResolvedRedisConnection,
   resolveRedisConnection,
 } from '../transport/redis-connection.js';
@@ -30,15 +30,15 @@ import {
   resolveScriptType,
   type ScriptTypeOptions,
 } from './lifecycle-options.js';
+import type { PingPort } from './ping-port.js';
 import type { WorkerConfig } from './worker-config.js';
 import { type LifecycleTransport, WorkerLifecycleManager } from './worker-lifecycle-manager.js';
 
 /** What the lifecycle manager uses of a job `Supervisor` (src/jobs/supervisor.ts): its pings and job activity. */
-export interface SupervisorPort {
+export interface SupervisorPort extends PingPort {
   readonly prefix: string;
   /** `redis://user:***@host:port`: used as `{redisUrl}` when it holds no password (else call withRedis()). */
   readonly redisDisplay: string;
-  pingWorker(workerId: string, options?: { timeoutMs?: number }): Promise<PingOutcome>;
   onJobActivity(listener: (activity: JobActivity) => void): () => void;
   /** Resolves once job activity is being received. */
   jobActivityReady(): Promise<void>;
@@ -55,6 +55,7 @@ export class WorkerLifecycleManagerBuilder {
   readonly #scriptTypes = new Map<string, ScriptTypeOptions>();
   #redisUrl: string | undefined;
   #prefix: string | undefined;
+  #cluster: readonly string[] | undefined;
   #supervisor: SupervisorPort | undefined;
   #logger: Logger | undefined;
   #clock: Clock = systemClock;
@@ -89,11 +90,15 @@ export class WorkerLifecycleManagerBuilder {
     return this;
   }
 
-  /** The workers' Redis (`{redisUrl}`) and key prefix. @defaultValue 'redis://127.0.0.1:6379', prefix 'hero' */
-  withRedis(url: string, { prefix }: { prefix?: string } = {}): this {
-    resolveRedisConnection({ url, prefix }); // checks the URL and the prefix now, with their own messages
+  /**
+   * The workers' Redis (`{redisUrl}`) and key prefix; `cluster` (`host:port` nodes) for a Redis Cluster, whose
+   * prefix is a hash tag (`{hero}`). @defaultValue 'redis://127.0.0.1:6379', prefix 'hero'
+   */
+  withRedis(url: string, { prefix, cluster }: { prefix?: string; cluster?: readonly string[] } = {}): this {
+    resolveRedisConnection({ url, prefix, cluster }); // checks the URL and the prefix now, with their own messages
     this.#redisUrl = url;
     if (prefix !== undefined) this.#prefix = prefix;
+    this.#cluster = cluster;
     return this;
   }
 
@@ -215,7 +220,7 @@ export class WorkerLifecycleManagerBuilder {
     }
     const redisUrl = this.#redisUrl ?? DEFAULT_REDIS_URL;
     const supervisor = this.#supervisor;
-    const resolved = resolveRedisConnection({ url: redisUrl, prefix: this.#prefix });
+    const resolved = resolveRedisConnection({ url: redisUrl, prefix: this.#prefix, cluster: this.#cluster });
     const logger = this.#logger ?? pino({ name: 'hero-supervisor', level: 'info' }, pino.destination(2));
     const processManager = this.#processManager;
     return new WorkerLifecycleManager({
@@ -237,9 +242,15 @@ export class WorkerLifecycleManagerBuilder {
         typeof processManager === 'string'
           ? new ZinitProcessManager({ socketPath: processManager, configDir: DEFAULT_ZINIT_CONFIG_DIR, logger })
           : processManager,
-      openTransport: async () => openTransport(resolved, redisUrl, logger, supervisor),
+      openTransport: async () => openTransport(resolved, { url: redisUrl, cluster: this.#cluster }, logger, supervisor),
       openQueue: (scriptType, connection) =>
         new Queue(jobQueueName(scriptType), { connection, prefix: resolved.prefix }),
+      // A connection of its own (QueueEvents blocks on it), which QueueEvents closes when it is closed.
+      openQueueEvents: (scriptType) =>
+        new QueueEvents(jobQueueName(scriptType), {
+          connection: createRedisConnection(resolved, { name: `hero-autoscale-${scriptType}`, logger }),
+          prefix: resolved.prefix,
+        }),
     });
   }
 
@@ -255,13 +266,14 @@ export class WorkerLifecycleManagerBuilder {
 /** Pings and job activity through the caller's Supervisor, or through clients of our own. */
 function openTransport(
   resolved: ResolvedRedisConnection,
-  redisUrl: string,
+  redisUrl: RedisConnectionOptions,
   logger: Logger,
   supervisor: SupervisorPort | undefined,
 ): LifecycleTransport {
   const redis = createRedisConnection(resolved, { name: 'hero-lifecycle', logger });
   if (supervisor !== undefined) {
     return {
+      pings: supervisor,
       ping: (workerId, options) => supervisor.pingWorker(workerId, options),
       onJobActivity: (listener) => supervisor.onJobActivity(listener),
       ready: () => supervisor.jobActivityReady(),
@@ -274,6 +286,7 @@ function openTransport(
   const pings = new PingClient({ redis: redisUrl, prefix: resolved.prefix, logger });
   const activity = new JobActivityStream({ redis: redisUrl, prefix: resolved.prefix, logger });
   return {
+    pings,
     ping: (workerId, options) => pings.ping(workerId, options),
     onJobActivity: (listener) => activity.subscribe(listener),
     ready: () => activity.ready(),

@@ -7,6 +7,7 @@ import type { ServiceSpec } from '../process/process-manager.js';
 import { DEFAULT_PREFIX } from '../transport/queue-names.js';
 import { redactRedisUrl } from '../transport/redis-connection.js';
 import type { WorkerConfig } from './worker-config.js';
+import { workerEnvironment } from './worker-environment.js';
 
 export interface TemplateValues {
   workerId: string;
@@ -32,7 +33,7 @@ export function toServiceSpec(config: WorkerConfig, values: TemplateValues, defa
   const spec: ServiceSpec = {
     name: values.workerId,
     command: [config.binaryPath, ...config.args.map(fill)],
-    env: Object.fromEntries(Object.entries(config.env).map(([key, value]) => [key, fill(value)])),
+    env: workerEnvironment(config, (value) => fill(value)),
     after: config.dependencies,
     stopSignal: 'SIGTERM',
     stopTimeoutMs: config.stopTimeoutMs ?? defaults.stopTimeoutMs,

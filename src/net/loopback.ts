@@ -18,6 +18,17 @@ export function findFreePort(): Promise<number> {
   });
 }
 
+/**
+ * Whether a listen address keeps a server on this machine: `localhost`, 127.0.0.0/8, `::1` (also as an IPv4-mapped
+ * IPv6 address). `0.0.0.0`, `::` and every other address or name are reachable from elsewhere.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost' || bare === '::1' || bare === '0:0:0:0:0:0:0:1') return true;
+  const ipv4 = bare.startsWith('::ffff:') ? bare.slice('::ffff:'.length) : bare;
+  return /^127(\.\d{1,3}){3}$/.test(ipv4);
+}
+
 /** True once something accepts TCP connections on 127.0.0.1:`port`. */
 export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {

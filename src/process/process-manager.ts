@@ -6,6 +6,15 @@
  */
 import type { ProcessEventListener } from './process-events.js';
 
+/** Default of `ServiceSpec.stopTimeoutMs`: how long stop() waits after the stop signal before SIGKILL. */
+export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a backend waits for a process to be gone after SIGKILL. The kernel ends it at once; this only bounds the
+ * wait for one stuck in uninterruptible sleep (D state, e.g. on a dead NFS mount).
+ */
+export const KILL_CONFIRM_TIMEOUT_MS = 5_000;
+
 /** How a non-oneshot service is restarted after it exits on its own. */
 export interface RestartPolicy {
   /**
@@ -34,7 +43,7 @@ export interface ServiceSpec {
   oneshot?: boolean;
   /** @defaultValue 'SIGTERM' */
   stopSignal?: NodeJS.Signals;
-  /** How long stop() waits after the stop signal before SIGKILL. @defaultValue 10_000 */
+  /** How long stop() waits after the stop signal before SIGKILL. @defaultValue DEFAULT_STOP_TIMEOUT_MS (10_000) */
   stopTimeoutMs?: number;
   restart?: RestartPolicy;
   /** Run as this user id (embedded backend). */
@@ -78,6 +87,18 @@ export interface StopOptions {
   signal?: NodeJS.Signals;
   /** @defaultValue the spec's stopTimeoutMs */
   timeoutMs?: number;
+}
+
+/**
+ * The one rule for stop()'s timeout, shared by every backend: the call's `timeoutMs`, else the spec's
+ * `stopTimeoutMs`, else the backend's default (DEFAULT_STOP_TIMEOUT_MS unless the backend is configured otherwise).
+ */
+export function resolveStopTimeoutMs(
+  options: StopOptions | undefined,
+  spec: Pick<ServiceSpec, 'stopTimeoutMs'> | undefined,
+  defaultMs: number = DEFAULT_STOP_TIMEOUT_MS,
+): number {
+  return options?.timeoutMs ?? spec?.stopTimeoutMs ?? defaultMs;
 }
 
 export interface ProcessManager {

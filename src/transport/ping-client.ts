@@ -85,6 +85,11 @@ export class PingClient {
     return this.#resolved.prefix;
   }
 
+  /** The lifecycle's ping port (src/lifecycle/ping-port.ts), as the job client's `Supervisor` names it. */
+  pingWorker(workerId: string, options: PingOptions = {}): Promise<PingOutcome> {
+    return this.ping(workerId, options);
+  }
+
   /** Sends one ping and resolves with its outcome; never rejects. */
   async ping(workerId: string, { timeoutMs = DEFAULT_PING_TIMEOUT_MS }: PingOptions = {}): Promise<PingOutcome> {
     if (this.#closing) return { type: 'failed', reason: 'the ping client is closed' };

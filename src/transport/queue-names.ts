@@ -23,8 +23,11 @@ export const DEFAULT_PREFIX = 'hero';
 /** Worker ids and script types become part of queue names: no `:` (BullMQ's separator), no spaces, bounded length. */
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 
-/** Prefixes are BullMQ key prefixes: `:` inside would shift BullMQ's key parsing. */
-const PREFIX_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/**
+ * Prefixes are BullMQ key prefixes: `:` inside would shift BullMQ's key parsing. A name in braces (`{hero}`) is a
+ * Redis Cluster hash tag: every key of the prefix then lands in one slot, as BullMQ's scripts need on a Cluster.
+ */
+const PREFIX_PATTERN = /^([A-Za-z0-9_.-]{1,64}|\{[A-Za-z0-9_.-]{1,62}\})$/;
 
 function describe(value: unknown): string {
   const text = typeof value === 'string' ? value : String(value);

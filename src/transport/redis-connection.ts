@@ -4,7 +4,7 @@
  * Redis restart. Passwords never leave this module in printable form: use `redactRedisUrl` / `describeRedis`.
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { ConfigError } from '../errors.js';
 import { assertPrefix, DEFAULT_PREFIX } from './queue-names.js';
@@ -30,6 +30,11 @@ export interface RedisConnectionOptions {
   prefix?: string;
   /** Extra ioredis options, merged last (e.g. `connectTimeout`, `family`). */
   ioredis?: RedisOptions;
+  /**
+   * Redis Cluster nodes (`host:port`): connections are ioredis `Cluster` clients started from these (the URL's
+   * credentials, TLS and prefix still apply). The prefix must then be a hash tag (`{hero}`).
+   */
+  cluster?: readonly string[];
 }
 
 /** Options resolved once: what every connection of one component is built from. */
@@ -38,6 +43,8 @@ export interface ResolvedRedisConnection {
   readonly ioredisOptions: Readonly<RedisOptions>;
   /** `redis://user:***@host:port/db`: safe to log or print. */
   readonly display: string;
+  /** Redis Cluster nodes, when connecting to a Cluster. */
+  readonly cluster?: readonly { host: string; port: number }[];
 }
 
 /** Reconnect backoff: first retry after 50 ms, doubling, capped so a restarted Redis is found within about a second. */
@@ -146,7 +153,38 @@ export function resolveRedisConnection(input: string | RedisConnectionOptions = 
   const userPart =
     username === undefined && password === undefined ? '' : `${username ?? ''}${password ? ':***' : ''}@`;
   const display = `${tls ? 'rediss' : 'redis'}://${userPart}${host.includes(':') ? `[${host}]` : host}:${port}${db === undefined ? '' : `/${db}`}`;
-  return { prefix, ioredisOptions, display };
+  if (options.cluster === undefined) return { prefix, ioredisOptions, display };
+  return {
+    prefix,
+    ioredisOptions,
+    display: `cluster ${options.cluster.join(',')}`,
+    cluster: clusterNodes(options.cluster, prefix),
+  };
+}
+
+/** A Cluster's per-node options: where to connect comes from its nodes, and it reconnects by its own strategy. */
+function clusterRedisOptions(options: RedisOptions) {
+  const { host: _host, port: _port, db: _db, retryStrategy: _retry, enableOfflineQueue: _queue, ...rest } = options;
+  return rest;
+}
+
+/** `host:port` strings → ioredis Cluster start nodes; a Cluster needs a hash-tag prefix (BullMQ's scripts). */
+function clusterNodes(nodes: readonly string[], prefix: string): { host: string; port: number }[] {
+  if (!/^\{.+\}$/.test(prefix)) {
+    throw new ConfigError(
+      `A Redis Cluster needs a hash-tag key prefix such as \`{${prefix}}\`, got \`${prefix}\`: set redis.keyPrefix to \`{${prefix}}\`.`,
+      [{ path: 'redis.keyPrefix', message: 'expected a hash tag for a Redis Cluster' }],
+    );
+  }
+  return nodes.map((node) => {
+    const match = /^(.+):(\d{1,5})$/.exec(node);
+    if (match === null) {
+      throw new ConfigError(`Expected a Redis Cluster node as \`host:port\`, got \`${node}\`.`, [
+        { path: 'redis.cluster', message: 'expected host:port' },
+      ]);
+    }
+    return { host: match[1] as string, port: Number(match[2]) };
+  });
 }
 
 /**
@@ -218,12 +256,21 @@ export function createRedisConnection(
   resolved: ResolvedRedisConnection,
   { name, logger, overrides }: CreateConnectionOptions,
 ): Redis {
-  const connection = new Redis({
+  const options: RedisOptions = {
     ...resolved.ioredisOptions,
     // CLIENT SETNAME refuses spaces.
     connectionName: name.replace(/\s/g, '_'),
     ...overrides,
-  });
+  };
+  const connection =
+    resolved.cluster === undefined
+      ? new Redis(options)
+      : // A Cluster client offers the same commands, events, `status` and `duplicate()` the callers use, and BullMQ
+        // takes either; typed as Redis so that the single-Redis code paths stay as they are.
+        (new Cluster([...resolved.cluster], {
+          redisOptions: clusterRedisOptions(options),
+          clusterRetryStrategy: reconnectDelayMs,
+        }) as unknown as Redis);
   watchConnection(connection, { name, display: resolved.display, logger });
   return connection;
 }

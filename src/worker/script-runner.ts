@@ -14,6 +14,7 @@ import { describeProcesses, listProcesses, processesWithEnv, processGroupOf } fr
 import { type ParentDeathWrapper, parentDeathWrapper, wrapWithParentDeathSignal } from './parent-death-signal.js';
 import { type ResolvedExecutable, resolveExecutable } from './resolve-executable.js';
 import { acquireScriptCgroup } from './script-cgroup.js';
+import { scriptBaseEnv } from './script-env.js';
 import { killGroup, scriptGroupsReaped, trackScriptGroup } from './script-groups.js';
 
 /** Interpreters built in, by script type; others need `--interpreter`. */
@@ -24,15 +25,12 @@ export const DEFAULT_INTERPRETERS: Readonly<Record<string, readonly string[]>> =
 /** Each of stdout and stderr is kept up to this size; the rest is dropped (a result lives in Redis). */
 export const MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 
-/** Environment variables of the worker that a script must never see (they may hold the Redis password). */
-const HIDDEN_ENV = /^(REDIS_URL|HERO_REDIS_.*)$/;
-
 export interface ScriptRunnerOptions {
   /** argv of the interpreter; the script arrives on its stdin. */
   interpreter: readonly string[];
   /** @defaultValue MAX_OUTPUT_BYTES */
   maxOutputBytes?: number;
-  /** Base environment (job env is merged over it). @defaultValue process.env without REDIS_URL and HERO_REDIS_* */
+  /** Base environment (job env is merged over it), without its secrets (script-env.ts). @defaultValue process.env */
   baseEnv?: NodeJS.ProcessEnv;
   /**
    * Run each script in a cgroup v2 of its own where the worker can (root, a writable cgroup2 mount), so that what it
@@ -74,13 +72,6 @@ export function splitShellWords(text: string): string[] {
   if (quote) throw new Error(`Unterminated ${quote} quote in \`${text}\``);
   if (inWord) words.push(current);
   return words;
-}
-
-/** The base environment without the worker's secrets: computed once per runner, shared by every job. */
-function visibleEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(base)) if (!HIDDEN_ENV.test(key)) env[key] = value;
-  return env;
 }
 
 /** A job's environment: the shared base itself when the job adds nothing (spawn never mutates it), else a merge. */
@@ -190,7 +181,7 @@ export function createScriptRunner(options: ScriptRunnerOptions): Execute {
   if (command === undefined || command === '') throw new Error('The interpreter argv is empty.');
   const limit = options.maxOutputBytes ?? MAX_OUTPUT_BYTES;
   // Snapshot of the base environment, taken once: later changes to process.env do not reach scripts.
-  const baseEnv = visibleEnv(options.baseEnv ?? process.env);
+  const baseEnv = scriptBaseEnv(options.baseEnv ?? process.env);
   const shown = options.interpreter.join(' ');
   const interpreters = new InterpreterCache(command);
 
@@ -341,14 +332,15 @@ function runChild(
       killGroup(child.pid);
       untrack();
       const members = cgroup ? cgroup.members() : [];
-      if (members.length > 0) cgroup?.kill();
       // Named: those that had left the script's process group (the rest were its group, killed just above as always).
+      // Read from /proc before the cgroup is killed: a killed process loses its command line and group there.
       const escaped = describeProcesses(
         members.filter((pid) => {
           const group = processGroupOf(pid);
           return group !== undefined && group !== child.pid;
         }),
       );
+      if (members.length > 0) cgroup?.kill();
       if (escaped.length > 0) {
         leftoverNote = leftoverLine(`killed (they were in the script's cgroup): ${listProcesses(escaped)}`);
         logger?.warn({ processes: escaped, cgroup: cgroup?.path }, 'script left processes running: killed');

@@ -101,6 +101,35 @@ describe('admin endpoint authentication', () => {
   });
 });
 
+describe('admin endpoint methods (issue 11 item 6)', () => {
+  it.each([
+    ['PUT', '/status', 'GET'],
+    ['DELETE', '/status', 'GET'],
+    ['PUT', '/scale', 'POST'],
+    ['DELETE', '/restart/python_worker_0', 'POST'],
+    ['PUT', '/stop/python_worker_0', 'POST'],
+    ['DELETE', '/logs/python_worker_0', 'GET'],
+    ['PUT', '/metrics', 'GET'],
+    ['DELETE', '/fleet', 'GET'],
+  ])('%s %s on a known route: 405 with `Allow: %s`, nothing done', async (method, path, allowed) => {
+    const response = await fetch(`${daemon.endpoint}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${daemon.token}` },
+    });
+    const body = (await response.json()) as { error: { code: string; message: string } };
+
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe(allowed);
+    expect(body.error.code).toBe('METHOD_NOT_ALLOWED');
+    expect(body.error.message).toBe(`${method} is not allowed on /${path.split('/')[1]}; use ${allowed}.`);
+  });
+
+  it('still answers 404 for an unknown route and 401 without a token', async () => {
+    expect((await call('PUT', '/nowhere', { token: daemon.token })).status).toBe(404);
+    expect((await call('PUT', '/status')).status).toBe(401);
+  });
+});
+
 describe('admin endpoint under fuzzed worker names (issue 8 item 7)', () => {
   it('answers 400 or 404 for any name (separators, dots, spaces, unicode, 1 KB), never an error or a crash', async () => {
     const names = fc.oneof(
@@ -141,6 +170,25 @@ describe('admin endpoint binding', () => {
 
     expect(daemon.stderr()).toContain(`"admin":"http://127.0.0.1:${daemon.port}"`);
     expect(results.filter((result) => result === 'answered')).toEqual([]);
+  });
+
+  it('listens on a non-loopback address only when the config says admin.allowRemote, and then warns (issue 11)', async () => {
+    const remote = await startDaemon({
+      redisUrl: inject('redisUrl'),
+      python: '{ binary: hero-worker, min: 0, max: 1 }',
+      adminYaml: '{ host: 0.0.0.0, allowRemote: true, port: {port}, token: "{token}" }',
+    });
+    try {
+      const warning = remote
+        .stderr()
+        .split('\n')
+        .find((line) => line.includes('the admin endpoint listens on a non-loopback address'));
+
+      expect(warning).toBeDefined();
+      expect(JSON.parse(warning as string)).toMatchObject({ level: 'warn', host: '0.0.0.0' });
+    } finally {
+      await remote.stop();
+    }
   });
 });
 

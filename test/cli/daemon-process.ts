@@ -78,6 +78,8 @@ export interface DaemonConfigInput {
   extraYaml?: string;
   /** YAML of the `scriptTypes.python` entry. @defaultValue '{ binary: hero-worker, min: 2, max: 4 }' */
   python?: string;
+  /** YAML of the `processManager` section. @defaultValue embedded, with a state file in the daemon's temp dir */
+  processManagerYaml?: string;
   /** YAML of the `redis` section; overrides `redisUrl`. */
   redisYaml?: string;
   /** YAML of the `admin` section, with `{port}` and `{token}` filled in. @defaultValue '{ port: {port}, token: "{token}" }' */
@@ -104,7 +106,7 @@ export async function startDaemon(
     configPath,
     [
       input.redisYaml ?? `redis: { url: "${input.redisUrl}", keyPrefix: ${prefix} }`,
-      `processManager: { type: embedded, stateFile: "${join(dir, 'children.json')}" }`,
+      `processManager: ${input.processManagerYaml ?? `{ type: embedded, stateFile: "${join(dir, 'children.json')}" }`}`,
       `scriptTypes:\n  python: ${input.python ?? '{ binary: hero-worker, min: 2, max: 4 }'}`,
       `admin: ${(input.adminYaml ?? '{ port: {port}, token: "{token}" }').replace('{port}', String(port)).replace('{token}', token)}`,
       'logging: { level: info }',

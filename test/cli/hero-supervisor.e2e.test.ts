@@ -137,6 +137,10 @@ describe('hero-supervisor exit codes', () => {
 
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('Unknown worker "python_worker_99"');
+    // It speaks of CLI commands, not of the library's addWorker() (issue 11 item 6).
+    expect(result.stderr).toContain('`hero-supervisor status` lists them');
+    expect(result.stderr).toContain('hero-supervisor scale <type> <n>');
+    expect(result.stderr).not.toContain('addWorker');
   });
 
   it('exits 5 for an unknown script type', async () => {

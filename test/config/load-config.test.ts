@@ -363,3 +363,86 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('passEnv: variables of the supervisor passed to workers by name', () => {
+  it('merges the top-level list into each script type and service', () => {
+    const config = parseConfig(
+      `
+passEnv: [HTTP_PROXY]
+scriptTypes: { python: { binary: hero-worker, passEnv: [PYTHONPATH, HTTP_PROXY] } }
+services: { cache: { command: [redis-server] } }
+`,
+      { env: {} },
+    );
+
+    expect(config.scriptTypes.python?.passEnv).toEqual(['HTTP_PROXY', 'PYTHONPATH']);
+    expect(config.services.cache?.passEnv).toEqual(['HTTP_PROXY']);
+  });
+
+  it("refuses every name that holds one of the supervisor's secrets, and says why", () => {
+    const issues = issuesOf(
+      `
+passEnv: [HERO_ADMIN_TOKEN, OK_TO_PASS]
+redis: { url: "redis://127.0.0.1:6379", passwordEnv: REDIS_PW }
+scriptTypes:
+  python:
+    binary: hero-worker
+    env: { API_KEY: { fromEnv: CLOUD_KEY, secret: true } }
+    passEnv: [REDIS_PW, CLOUD_KEY, SAME_AS_PASSWORD]
+`,
+      { REDIS_PW: 'redis-password-1', CLOUD_KEY: 'cloud-key-2', SAME_AS_PASSWORD: 'redis-password-1', OK_TO_PASS: 'x' },
+    );
+
+    const why = "a worker or service must never get the supervisor's secrets";
+    expect(issues).toEqual([
+      expect.stringMatching(
+        new RegExp(`^passEnv\\[0\\]: HERO_ADMIN_TOKEN holds the admin token \\(\`admin.tokenEnv\`\\); ${why}`),
+      ),
+      expect.stringMatching(
+        /^scriptTypes\.python\.passEnv\[0\]: REDIS_PW holds the Redis password \(`redis\.passwordEnv`\)/,
+      ),
+      expect.stringMatching(
+        /^scriptTypes\.python\.passEnv\[1\]: CLOUD_KEY holds a secret \(`scriptTypes\.python\.env\.API_KEY`\)/,
+      ),
+      expect.stringMatching(/^scriptTypes\.python\.passEnv\[2\]: SAME_AS_PASSWORD holds a secret of this config/),
+    ]);
+    expect(issues.join('\n')).not.toContain('redis-password-1');
+  });
+
+  it('refuses a name that is not a variable name', () => {
+    expect(issuesOf('passEnv: ["A=B"]')[0]).toMatch(/^passEnv\[0\]: expected an environment variable name/);
+  });
+});
+
+describe('bounded input (issue 11 item 6)', () => {
+  it('finds a repeated key among thousands in one pass, naming its line', () => {
+    const keys = Array.from({ length: 5_000 }, (_, index) => `      K${index}: v`);
+    keys.push('      K42: again');
+    const yaml = ['scriptTypes:', '  python:', '    binary: hero-worker', '    env:', ...keys].join('\n');
+
+    expect(issuesOf(yaml)).toEqual([`: YAML: Map keys must be unique at line ${5_000 + 5}, column 7`]);
+  });
+
+  it('keeps allowRemote in the resolved config only when set', () => {
+    expect(parseConfig('admin: { host: 0.0.0.0, allowRemote: true }', { env: {} }).admin).toMatchObject({
+      host: '0.0.0.0',
+      allowRemote: true,
+    });
+    expect(parseConfig('', { env: {} }).admin).not.toHaveProperty('allowRemote');
+  });
+
+  it('lists at most 100 problems in the message, and keeps them all in `issues`', () => {
+    const keys = Array.from({ length: 150 }, (_, index) => `      K${index}: 1`);
+    const yaml = ['scriptTypes:', '  python:', '    binary: hero-worker', '    env:', ...keys].join('\n');
+    let error: ConfigError | undefined;
+    try {
+      parseConfig(yaml, { env: {} });
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+
+    expect(error?.issues).toHaveLength(150);
+    expect(error?.message.split('\n')).toHaveLength(102);
+    expect(error?.message).toContain('  - … and 50 more');
+  });
+});

@@ -16,6 +16,18 @@ export interface ZinitLegacyDoubleOptions extends Partial<ZinitDoubleOptions> {
   socketPath?: string;
   /** Monitor every `*.yaml` of the config dir at start, like `zinit init`. @defaultValue true */
   loadConfigDir?: boolean;
+  /** Split every envelope reply into chunks (see ReplyChunking). @defaultValue one write, as Zinit does */
+  replyChunks?: ReplyChunking;
+}
+
+/**
+ * How the double writes an envelope reply: in pieces of `bytes` bytes (so a multi-byte UTF-8 character can be cut),
+ * `delayMs` apart, then closes. A real Zinit's long reply (a big `list`) reaches the client in several reads: only EOF
+ * ends a legacy reply, so a client that stops at the first chunk gets half an envelope.
+ */
+export interface ReplyChunking {
+  bytes: number;
+  delayMs: number;
 }
 
 type Reply = { state: 'ok'; body: unknown } | { state: 'error'; body: string };
@@ -31,6 +43,8 @@ export class ZinitLegacyDouble {
   private readonly tempDir: string | undefined;
   /** Every request line received, in order, as raw text (for asserting what a client sent). */
   readonly requests: string[] = [];
+  /** How envelope replies are written; may be changed while serving. */
+  replyChunks: ReplyChunking | undefined;
 
   private constructor(socketPath: string, configDir: string, engine: ZinitDoubleEngine, tempDir?: string) {
     this.socketPath = socketPath;
@@ -45,6 +59,7 @@ export class ZinitLegacyDouble {
     if (!options.configDir) mkdirSync(configDir);
     const engine = new ZinitDoubleEngine({ ...options, configDir });
     const double = new ZinitLegacyDouble(options.socketPath ?? join(tempDir, 'zinit.sock'), configDir, engine, tempDir);
+    double.replyChunks = options.replyChunks;
     if (options.loadConfigDir ?? true) {
       engine.monitorAll(
         readdirSync(configDir)
@@ -119,7 +134,20 @@ export class ZinitLegacyDouble {
   }
 
   private reply(socket: Socket, reply: Reply, prefix = ''): void {
-    socket.end(prefix + JSON.stringify(reply));
+    const bytes = Buffer.from(prefix + JSON.stringify(reply), 'utf8');
+    const chunking = this.replyChunks;
+    if (!chunking) {
+      socket.end(bytes);
+      return;
+    }
+    const writeFrom = (offset: number) => {
+      if (socket.destroyed) return;
+      const end = Math.min(bytes.length, offset + Math.max(1, chunking.bytes));
+      socket.write(bytes.subarray(offset, end));
+      if (end >= bytes.length) socket.end();
+      else setTimeout(() => writeFrom(end), chunking.delayMs);
+    };
+    writeFrom(0);
   }
 
   private process(line: string, socket: Socket, prefix: string): void {

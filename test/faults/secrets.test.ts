@@ -14,7 +14,9 @@ import { SupervisorBuilder } from '../../src/jobs/supervisor-builder.js';
 import { WorkerConfig } from '../../src/lifecycle/worker-config.js';
 import type { WorkerLifecycleManager } from '../../src/lifecycle/worker-lifecycle-manager.js';
 import { WorkerLifecycleManagerBuilder } from '../../src/lifecycle/worker-lifecycle-manager-builder.js';
+import { BASE_ENV_NAMES } from '../../src/process/base-environment.js';
 import { EmbeddedProcessManager } from '../../src/process/embedded/embedded-process-manager.js';
+import { SECRET_ENV_NAMES_VARIABLE } from '../../src/worker/script-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { DurableRedisServer } from './durable-redis.js';
 import { HERO_WORKER, heroWorkerConfig, killLeftovers, reportCounts, spawnHeroWorker } from './fault-helpers.js';
@@ -144,6 +146,101 @@ describe('scenario 8: secrets never appear in logs, status, events or errors', (
         argvOfEnvWorker: [],
       });
     } finally {
+      await lifecycle.shutdown();
+      await supervisor.close();
+      await processes.close();
+    }
+  });
+
+  it("a worker starts with a clean environment; its scripts see neither the worker's secrets nor the supervisor's", async () => {
+    // Secrets of the supervisor's own process: a worker must never get them, whatever user it runs as.
+    const supervisorSecrets = {
+      HERO_ADMIN_TOKEN: `admin-${randomUUID()}`,
+      REDIS_PW: `redis-pw-${randomUUID().slice(0, 12)}`,
+      SOME_CLOUD_KEY: `cloud-${randomUUID().slice(0, 12)}`,
+    };
+    const saved = { ...process.env };
+    Object.assign(process.env, supervisorSecrets, { PASSED_ON: 'passed-by-name' });
+    const processes = new EmbeddedProcessManager();
+    const worker = (name: string, type: string, interpreter: string[]) =>
+      new WorkerConfig(name, process.execPath, type)
+        .withArgs([
+          HERO_WORKER,
+          '--script-type',
+          type,
+          '--worker-id',
+          '{workerId}',
+          '--prefix',
+          prefix,
+          ...(interpreter.length > 0 ? ['--interpreter', interpreter.join(' ')] : []),
+        ])
+        .withEnv({ REDIS_URL: '{redisUrl}' }, { secret: true })
+        .withSecretEnv({ API_KEY })
+        .withEnv({ PLAIN: 'visible-value' })
+        .withPassEnv(['PASSED_ON']);
+    // As root, one worker also runs as nobody (65534): the environment is the same.
+    const asRoot = process.getuid?.() === 0;
+    const configs = [worker('python_worker_0', 'python', [])];
+    if (asRoot) configs.push(worker('v_worker_0', 'v', ['python3']).withUser(65534, 65534));
+    const builder = new WorkerLifecycleManagerBuilder(processes).withRedis(redisUrl, { prefix });
+    for (const config of configs) builder.addWorker(config);
+    const lifecycle = builder.build();
+    const supervisor = new SupervisorBuilder().redisUrl(redisUrl).prefix(prefix).callerId('fault8-env').build();
+    const allowedInWorker = new Set([
+      ...BASE_ENV_NAMES,
+      'REDIS_URL',
+      'API_KEY',
+      'PLAIN',
+      'PASSED_ON',
+      SECRET_ENV_NAMES_VARIABLE,
+    ]);
+    const forbiddenValues = [...Object.values(supervisorSecrets), ...SECRETS];
+    try {
+      await lifecycle.startAllWorkers();
+      for (const config of configs) {
+        const pid = lifecycle.getWorkerStatus(config.name).pid ?? 0;
+        pids.add(pid);
+        const workerEnv = Object.fromEntries(
+          readFileSync(`/proc/${pid}/environ`, 'utf8')
+            .split('\0')
+            .filter((entry) => entry !== '')
+            .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+        );
+        expect(Object.keys(workerEnv).filter((key) => !allowedInWorker.has(key))).toEqual([]);
+        expect(workerEnv.PASSED_ON).toBe('passed-by-name');
+        expect(workerEnv[SECRET_ENV_NAMES_VARIABLE]).toBe('API_KEY,REDIS_URL');
+      }
+      const printed: Record<string, Record<string, string>> = {};
+      for (const config of configs) {
+        const job = supervisor
+          .newJob()
+          .scriptType(config.scriptType as ScriptType)
+          .scriptContent('import json, os\nprint(json.dumps(dict(os.environ)))')
+          .env({ JOB_VAR: 'from-the-job' })
+          .timeout(20_000)
+          .build();
+        const output = await supervisor.runJobAndAwaitResult(job, { timeoutMs: 30_000 });
+        printed[config.name] = JSON.parse(output) as Record<string, string>;
+      }
+      reportCounts('8 secrets (worker and script environment)', {
+        workers: configs.length,
+        asNobody: asRoot,
+        leakedToScripts: Object.values(printed).filter((env) =>
+          forbiddenValues.some((secret) => JSON.stringify(env).includes(secret)),
+        ).length,
+      });
+
+      for (const env of Object.values(printed)) {
+        const text = JSON.stringify(env);
+        for (const secret of forbiddenValues) expect(text).not.toContain(secret);
+        for (const key of ['REDIS_URL', 'API_KEY', SECRET_ENV_NAMES_VARIABLE, ...Object.keys(supervisorSecrets)]) {
+          expect(env).not.toHaveProperty(key);
+        }
+        expect(env).toMatchObject({ JOB_VAR: 'from-the-job', PLAIN: 'visible-value', PASSED_ON: 'passed-by-name' });
+      }
+      expect(Object.keys(printed)).toHaveLength(asRoot ? 2 : 1);
+    } finally {
+      process.env = saved;
       await lifecycle.shutdown();
       await supervisor.close();
       await processes.close();

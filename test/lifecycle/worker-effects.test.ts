@@ -27,7 +27,7 @@ const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not us
 describe('createWorkerEffects', () => {
   const effects = createWorkerEffects({
     processes: unused,
-    pings: { ping: () => Promise.reject(new Error('not used in this test')) },
+    pings: { pingWorker: () => Promise.reject(new Error('not used in this test')) },
     clock: { now: () => 0 },
     logger: pino({ level: 'silent' }),
     launchFor: () => {
@@ -82,7 +82,7 @@ describe('createWorkerEffects pingWorker (Finding F6 in test/faults/README.md)',
     const effects = createWorkerEffects({
       processes: unused,
       pings: {
-        ping: async () => {
+        pingWorker: async () => {
           clock.time += 300;
           return answers.shift() ?? timeout;
         },
@@ -93,7 +93,7 @@ describe('createWorkerEffects pingWorker (Finding F6 in test/faults/README.md)',
         throw new Error('not used in this test');
       },
       isRedisReachable: async () => true,
-      isRedisSettling: () => settling,
+      redisRestoredAt: () => (settling ? clock.time : undefined),
       onPinged: (report) => pinged.push(report),
       onStateChange: () => undefined,
     });

@@ -11,6 +11,7 @@ import {
   pickVictims,
   type WorkerSlot,
 } from '../../machines/scaler-policy.js';
+import type { WorkerStateName } from '../../machines/worker.machine.js';
 
 const slotArbitrary = fc.record({
   state: fc.constantFrom('starting', 'running', 'idle', 'pinging', 'failed', 'restarting', 'stopping', 'stopped'),
@@ -40,7 +41,12 @@ describe('pickVictims', () => {
   });
 
   it('takes a failed worker, then an idle one, then a starting one, then a running one', () => {
-    const slot = (id: string, state: string, busy = false): WorkerSlot => ({ id, state, busy, removing: false });
+    const slot = (id: string, state: WorkerStateName, busy = false): WorkerSlot => ({
+      id,
+      state,
+      busy,
+      removing: false,
+    });
     const workers = {
       a: slot('a', 'running'),
       b: slot('b', 'running', true),
@@ -55,7 +61,9 @@ describe('pickVictims', () => {
 
 describe('nextWorkerId', () => {
   it('reuses the lowest free index after preferred ids', () => {
-    const taken = { python_worker_0: { id: 'python_worker_0', state: 'running', busy: false, removing: false } };
+    const taken: Record<string, WorkerSlot> = {
+      python_worker_0: { id: 'python_worker_0', state: 'running', busy: false, removing: false },
+    };
 
     expect(nextWorkerId('python', taken)).toBe('python_worker_1');
     expect(nextWorkerId('python', taken, ['api'])).toBe('api');

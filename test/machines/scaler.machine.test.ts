@@ -11,6 +11,14 @@ import {
   type ScalerInput,
   scalerMachine,
 } from '../../machines/scaler.machine.js';
+import type { WorkerSlot } from '../../machines/scaler-policy.js';
+import { type SlotStore, storeGet, storeValues } from '../../machines/slot-store.js';
+import type { WorkerStateName } from '../../machines/worker.machine.js';
+
+/** The scaler's slots (its store is an immutable hash trie, machines/slot-store.ts). */
+const slotsOf = (workers: SlotStore<WorkerSlot>): WorkerSlot[] => [...storeValues(workers)];
+const idsOf = (workers: SlotStore<WorkerSlot>): string[] => slotsOf(workers).map((slot) => slot.id);
+
 import { getContextCoveringPaths } from './context-covering-paths.js';
 import { createCoverageTracker, expectFullCoverage, formatCoverage, toTestModelMachine } from './model-coverage.js';
 
@@ -42,7 +50,7 @@ function createScalerHarness(input: ScalerInput, inspect?: (event: InspectionEve
 }
 
 const at = 1_000;
-const report = (workerId: string, state: string, busy = false): ScalerEvent => ({
+const report = (workerId: string, state: WorkerStateName, busy = false): ScalerEvent => ({
   type: 'worker.stateChanged',
   workerId,
   state,
@@ -66,7 +74,7 @@ describe('scalerMachine model', () => {
     return {
       value: state.value,
       desired: context.desired,
-      workers: Object.values(context.workers)
+      workers: slotsOf(context.workers)
         .map((slot) => [slot.id, slot.state, slot.busy, slot.removing])
         .sort(),
       below: context.memory.belowSince,
@@ -133,9 +141,9 @@ describe('scalerMachine model', () => {
           const { context } = actual;
           expect(modelState(actual)).toEqual(modelState(expected as ScalerSnapshot));
           // One worker actor per slot, no more: a removed worker's actor is gone.
-          expect(sut.children()).toEqual(Object.keys(context.workers).sort());
+          expect(sut.children()).toEqual(idsOf(context.workers).sort());
           // Every worker on its way out was sent STOP; none that stays was.
-          for (const slot of Object.values(context.workers)) {
+          for (const slot of slotsOf(context.workers)) {
             const stopSent = sut.received.some((entry) => entry.worker === slot.id && entry.type === 'STOP');
             if (slot.removing && slot.state !== 'stopped') expect(stopSent).toBe(true);
             if (!slot.removing) expect(stopSent).toBe(false);
@@ -235,13 +243,13 @@ describe('scalerMachine', () => {
       'toString START',
       'valueOf ADOPT',
     ]);
-    expect(Object.keys(actor.getSnapshot().context.workers).sort()).toEqual([
+    expect(idsOf(actor.getSnapshot().context.workers).sort()).toEqual([
       'constructor',
       'hasOwnProperty',
       'toString',
       'valueOf',
     ]);
-    expect(actor.getSnapshot().context.workers.toString).toMatchObject({ state: 'idle' });
+    expect(storeGet(actor.getSnapshot().context.workers, 'toString')).toMatchObject({ state: 'idle' });
     expect(actor.getSnapshot().context.adopted).toEqual({});
   });
 
@@ -303,9 +311,9 @@ describe('scalerMachine', () => {
           const { workers } = actor.getSnapshot().context;
           expect(children().length).toBeLessThanOrEqual(3);
           // A newly removed busy worker means no non-busy member was left to take instead.
-          const newlyRemoved = Object.values(workers).filter((slot) => slot.removing && !before[slot.id]?.removing);
+          const newlyRemoved = slotsOf(workers).filter((slot) => slot.removing && !storeGet(before, slot.id)?.removing);
           if (newlyRemoved.some((slot) => slot.busy)) {
-            expect(Object.values(workers).filter((slot) => !slot.removing && !slot.busy)).toEqual([]);
+            expect(slotsOf(workers).filter((slot) => !slot.removing && !slot.busy)).toEqual([]);
           }
         }
         // A worker actor that was sent STOP is gone only if it reported stopped.
@@ -345,7 +353,7 @@ describe('scalerMachine', () => {
         for (const event of [...events, { type: 'scaler.drain', at } as const]) {
           actor.send(event);
           const { context } = actor.getSnapshot();
-          const slots = Object.values(context.workers);
+          const slots = slotsOf(context.workers);
           expect({
             members: context.members,
             slotCount: context.slotCount,
@@ -357,7 +365,7 @@ describe('scalerMachine', () => {
           });
           // Every generated id below nextFreeIndex is taken, so the next one is the lowest free.
           for (let index = 0; index < context.nextFreeIndex; index += 1) {
-            expect(context.workers).toHaveProperty(`python_worker_${index}`);
+            expect(storeGet(context.workers, `python_worker_${index}`)).toBeDefined();
           }
         }
         actor.stop();

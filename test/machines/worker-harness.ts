@@ -123,8 +123,10 @@ export function createWorkerHarness(options: WorkerHarnessOptions = {}) {
     return found[0] as ActorCall;
   }
 
+  /** The state value with the compound `up` read as its substate: `"running"`, `"idle"`, `{"failed":"gaveUp"}`. */
   function stateValue(): string {
-    return JSON.stringify(actor.getSnapshot().value);
+    const { value } = actor.getSnapshot();
+    return JSON.stringify(typeof value === 'object' && 'up' in value ? value.up : value);
   }
 
   return {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, InvalidSpecError, SpawnError } from '../../src/errors.js';
+import { BackendUnavailableError, ConfigError, InvalidSpecError, SpawnError } from '../../src/errors.js';
 import { EmbeddedProcessManager } from '../../src/process/embedded/embedded-process-manager.js';
 import type { ProcessEvent } from '../../src/process/process-events.js';
 import { isProcessAlive } from '../helpers/process-alive.js';
@@ -81,6 +81,15 @@ describe('EmbeddedProcessManager', () => {
       expect(failed).toMatchObject({ reason: expect.stringContaining(`\`${binary}\``) });
       expect(failed).toMatchObject({ reason: expect.stringContaining('EACCES') });
       expect(eventsOf(service, 'process.exited')).toEqual([]);
+    });
+
+    it('says a directory given as the binary is a directory, not a missing execute bit (issue 11 item 6)', async () => {
+      const service = uniqueServiceName();
+      await manager.ensureService({ name: service, command: [workDir] });
+
+      await expect(manager.start(service)).rejects.toThrow(
+        `Cannot start \`${workDir}\` for service "${service}": EACCES (it is a directory, not a program)`,
+      );
     });
 
     it('does not restart a service whose binary cannot be started', async () => {
@@ -443,6 +452,52 @@ describe('EmbeddedProcessManager orphan reaping (issue 8, item 4)', () => {
     expect(reports).toMatchObject([{ pid: pids[0], outcome: 'terminated' }]);
     expect(pids.filter(isProcessAlive)).toEqual([]);
     expect(JSON.parse(readFileSync(stateFile, 'utf8')).children).toEqual([]);
+  });
+
+  it('leaves the children of a supervisor that still runs alone, and starts nothing on its state file', async () => {
+    const stateFile = join(workDir, 'state.json');
+    const grandchildrenFile = join(workDir, 'grandchildren.json');
+    const supervisor = spawn(
+      process.execPath,
+      [
+        runner,
+        'idle',
+        stateFile,
+        grandchildrenFile,
+        ...fixtureCommand('forks-grandchildren.js', '2', grandchildrenFile),
+      ],
+      { stdio: 'ignore' },
+    );
+    const children = await waitFor(() => {
+      if (!existsSync(grandchildrenFile)) return undefined;
+      const recorded = (JSON.parse(readFileSync(stateFile, 'utf8')) as { children: { pid: number }[] }).children;
+      return recorded.length === 1 ? recorded : undefined;
+    });
+    const pids = [children[0]?.pid ?? 0, ...(JSON.parse(readFileSync(grandchildrenFile, 'utf8')) as number[])];
+    const stateBefore = readFileSync(stateFile, 'utf8');
+    try {
+      reaper = new EmbeddedProcessManager({ stateFile, orphanStopTimeoutMs: 500 });
+      const name = uniqueServiceName('second');
+      await reaper.ensureService({ name, command: fixtureCommand('sleeps-forever.js') });
+
+      expect(await reaper.reapOrphans()).toEqual([]);
+      await expect(reaper.start(name)).rejects.toThrow(
+        new BackendUnavailableError(
+          `The state file ${stateFile} belongs to a running supervisor (pid ${supervisor.pid}): this process manager starts nothing. Stop that supervisor, or give this one its own stateFile.`,
+        ),
+      );
+      expect(pids.every(isProcessAlive)).toBe(true);
+      expect(readFileSync(stateFile, 'utf8')).toBe(stateBefore);
+    } finally {
+      supervisor.kill('SIGKILL');
+      await new Promise((resolve) => supervisor.once('exit', resolve));
+    }
+    await reaper.close();
+
+    // Once that supervisor is dead, its children are orphans: the next manager ends them.
+    reaper = new EmbeddedProcessManager({ stateFile, orphanStopTimeoutMs: 500 });
+    expect(await reaper.reapOrphans()).toMatchObject([{ pid: pids[0], outcome: 'terminated' }]);
+    expect(pids.filter(isProcessAlive)).toEqual([]);
   });
 
   it.each(['exit', 'throw'])('leaves no child running when the supervisor process ends by %s', async (mode) => {

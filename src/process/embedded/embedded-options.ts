@@ -1,6 +1,7 @@
 /** Options of EmbeddedProcessManager: declared once with their defaults, checked once in `resolveEmbeddedOptions()`. */
 import type { Logger } from 'pino';
 import { ConfigError } from '../../errors.js';
+import { DEFAULT_STOP_TIMEOUT_MS } from '../process-manager.js';
 
 export interface EmbeddedProcessManagerOptions {
   /** Diagnostics (spawns, exits, reaped orphans) and, with `forwardOutput`, the services' output. @defaultValue none */
@@ -23,10 +24,16 @@ export interface EmbeddedProcessManagerOptions {
   orphanStopTimeoutMs?: number;
   /** Default stop signal for specs without `stopSignal`. @defaultValue 'SIGTERM' */
   defaultStopSignal?: NodeJS.Signals;
-  /** Default for specs without `stopTimeoutMs`. @defaultValue 10_000 */
+  /** Default for specs without `stopTimeoutMs`. @defaultValue DEFAULT_STOP_TIMEOUT_MS (10_000) */
   defaultStopTimeoutMs?: number;
   /** Clock for event timestamps (epoch ms). @defaultValue Date.now */
   now?: () => number;
+  /**
+   * What every child starts with, before its spec's `env`. Pass `process.env` to inherit everything (then every
+   * secret of this process reaches every child). @defaultValue `baseEnvironment()`: PATH, HOME, USER, LOGNAME, LANG,
+   * LANGUAGE, LC_ALL, LC_CTYPE, TZ, TMPDIR from this process's environment (src/process/base-environment.ts)
+   */
+  baseEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 const SECOND = 1_000;
@@ -38,13 +45,13 @@ export const defaultEmbeddedOptions = {
   healthCheckTimeoutMs: 10 * SECOND,
   orphanStopTimeoutMs: 2 * SECOND,
   defaultStopSignal: 'SIGTERM',
-  defaultStopTimeoutMs: 10 * SECOND,
+  defaultStopTimeoutMs: DEFAULT_STOP_TIMEOUT_MS,
   now: Date.now,
 } as const satisfies Partial<EmbeddedProcessManagerOptions>;
 
 export type ResolvedEmbeddedOptions = Readonly<
-  Required<Omit<EmbeddedProcessManagerOptions, 'logger' | 'stateFile'>> &
-    Pick<EmbeddedProcessManagerOptions, 'logger' | 'stateFile'>
+  Required<Omit<EmbeddedProcessManagerOptions, 'logger' | 'stateFile' | 'baseEnv'>> &
+    Pick<EmbeddedProcessManagerOptions, 'logger' | 'stateFile' | 'baseEnv'>
 >;
 
 function expectPositiveInteger(name: string, value: number): void {

@@ -22,15 +22,18 @@ import {
   ServiceNotStoppedError,
   UnknownServiceError,
 } from '../../errors.js';
+import { baseEnvironment } from '../base-environment.js';
 import type { ProcessEvent, ProcessEventListener } from '../process-events.js';
 import { isGroupAlive, signalGroup } from '../process-group.js';
-import type {
-  LogOptions,
-  ProcessManager,
-  ServiceSpec,
-  ServiceState,
-  ServiceStatus,
-  StopOptions,
+import { isSameProcessAlive } from '../process-identity.js';
+import {
+  type LogOptions,
+  type ProcessManager,
+  resolveStopTimeoutMs,
+  type ServiceSpec,
+  type ServiceState,
+  type ServiceStatus,
+  type StopOptions,
 } from '../process-manager.js';
 import { describeValue, isSignalName, validateServiceSpec } from '../validate-spec.js';
 import { stopWaves, unmetDependencies } from './dependency-gate.js';
@@ -43,7 +46,14 @@ import { registerExitHook } from './exit-hook.js';
 import { type HealthGate, startHealthGate } from './health-gate.js';
 import { LogRing, splitLines } from './log-ring.js';
 import { spawnChild } from './spawn-child.js';
-import { type ChildRecord, type OrphanReport, readStateFile, reapOrphans, writeStateFile } from './state-file.js';
+import {
+  type ChildRecord,
+  type OrphanReport,
+  readStateFile,
+  readStateFileOwner,
+  reapOrphans,
+  writeStateFile,
+} from './state-file.js';
 import { terminateGroup } from './terminate-group.js';
 
 type Child = Awaited<ReturnType<typeof spawnChild>>;
@@ -88,6 +98,8 @@ export class EmbeddedProcessManager implements ProcessManager {
   /** Running children by pid, mirrored into the state file. */
   readonly #records = new Map<number, ChildRecord>();
   readonly #reaping: Promise<OrphanReport[]>;
+  /** Set when the state file was written by another supervisor that still runs. */
+  #stateFileOwner: number | undefined;
   readonly #unregisterExitHook: () => void;
   #closing: Promise<void> | undefined;
 
@@ -96,6 +108,11 @@ export class EmbeddedProcessManager implements ProcessManager {
     this.#logger = this.#options.logger?.child({ component: 'embedded-process-manager' });
     this.#reaping = this.#reapPreviousChildren();
     this.#unregisterExitHook = registerExitHook({ killAllSync: () => this.#killAllSync() });
+  }
+
+  /** A child's environment: the base (never the supervisor's whole environment, which holds its secrets) + the spec's. */
+  #childEnv(spec: ServiceSpec): NodeJS.ProcessEnv {
+    return { ...(this.#options.baseEnv ?? baseEnvironment()), ...spec.env };
   }
 
   // ---- declaration -------------------------------------------------------------------------------
@@ -147,6 +164,12 @@ export class EmbeddedProcessManager implements ProcessManager {
     this.#assertOpen();
     const entry = this.#get(name);
     await this.#reaping;
+    if (this.#stateFileOwner !== undefined) {
+      throw new BackendUnavailableError(
+        `The state file ${this.#options.stateFile} belongs to a running supervisor (pid ${this.#stateFileOwner}): ` +
+          'this process manager starts nothing. Stop that supervisor, or give this one its own stateFile.',
+      );
+    }
     if (entry.stopping) await entry.stopping;
     this.#assertOpen();
     entry.target = 'up';
@@ -166,7 +189,7 @@ export class EmbeddedProcessManager implements ProcessManager {
       return Promise.reject(error);
     }
     const signal = options.signal ?? entry.spec.stopSignal ?? this.#options.defaultStopSignal;
-    const timeoutMs = options.timeoutMs ?? entry.spec.stopTimeoutMs ?? this.#options.defaultStopTimeoutMs;
+    const timeoutMs = resolveStopTimeoutMs(options, entry.spec, this.#options.defaultStopTimeoutMs);
     if (!isSignalName(signal)) {
       return Promise.reject(
         new InvalidSpecError(
@@ -275,7 +298,7 @@ export class EmbeddedProcessManager implements ProcessManager {
         service,
         argv: spec.command,
         cwd: spec.cwd,
-        env: { ...process.env, ...spec.env },
+        env: this.#childEnv(spec),
         uid: spec.uid,
         gid: spec.gid,
         output: 'pipe',
@@ -312,7 +335,7 @@ export class EmbeddedProcessManager implements ProcessManager {
       service,
       argv: spec.healthCheck,
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env },
+      env: this.#childEnv(spec),
       uid: spec.uid,
       gid: spec.gid,
       intervalMs: this.#options.healthCheckIntervalMs,
@@ -490,6 +513,13 @@ export class EmbeddedProcessManager implements ProcessManager {
   async #reapPreviousChildren(): Promise<OrphanReport[]> {
     const { stateFile } = this.#options;
     if (stateFile === undefined) return [];
+    const owner = readStateFileOwner(stateFile);
+    if (owner !== undefined && owner.pid !== process.pid && isSameProcessAlive(owner)) {
+      // Its supervisor still runs: those children are not orphans, and the file is not ours to rewrite.
+      this.#stateFileOwner = owner.pid;
+      this.#logger?.error({ stateFile, supervisorPid: owner.pid }, 'the state file belongs to a running supervisor');
+      return [];
+    }
     try {
       const reports = await reapOrphans(readStateFile(stateFile), this.#options.orphanStopTimeoutMs);
       for (const report of reports) {
@@ -516,7 +546,7 @@ export class EmbeddedProcessManager implements ProcessManager {
 
   #writeStateFile(): void {
     const { stateFile } = this.#options;
-    if (stateFile === undefined) return;
+    if (stateFile === undefined || this.#stateFileOwner !== undefined) return;
     try {
       writeStateFile(stateFile, [...this.#records.values()]);
     } catch (error) {

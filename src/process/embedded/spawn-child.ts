@@ -6,6 +6,7 @@
  * `spawn` / `error` comes first, and the caller attaches its `exit` handler only to a child that did spawn.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { SpawnError } from '../../errors.js';
 
 export interface SpawnRequest {
@@ -31,8 +32,24 @@ const ERRNO_WORDS: Readonly<Record<string, string>> = {
 /** "Cannot start `/usr/bin/x` for service "api": ENOENT (no such file or directory)". */
 export function describeSpawnFailure(service: string, binary: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const words = code === undefined ? (error instanceof Error ? error.message : String(error)) : ERRNO_WORDS[code];
+  // execve says EACCES for a directory too: say what it is rather than suggest a missing execute bit.
+  const words =
+    code === 'EACCES' && isDirectory(binary)
+      ? 'it is a directory, not a program'
+      : code === undefined
+        ? error instanceof Error
+          ? error.message
+          : String(error)
+        : ERRNO_WORDS[code];
   return `Cannot start \`${binary}\` for service "${service}": ${code ?? 'error'}${words ? ` (${words})` : ''}`;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Refuses a uid/gid switch the OS would refuse anyway, with a message that says why. */

@@ -3,10 +3,11 @@
  * every spawn and exit. If the supervisor is killed with SIGKILL (no exit hook runs), the next one reads it and ends
  * the previous one's process groups that are still alive (issue 8, scenario 4).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writePrivateFileSync } from '../../fs/private-file.js';
 import { isGroupAlive, readCommandLine, readProcessGroup, signalGroup, waitForGroupExit } from '../process-group.js';
-import { KILL_CONFIRM_TIMEOUT_MS } from './terminate-group.js';
+import { ownIdentity, type ProcessIdentity } from '../process-identity.js';
+import { KILL_CONFIRM_TIMEOUT_MS } from '../process-manager.js';
 
 export interface ChildRecord {
   name: string;
@@ -61,12 +62,39 @@ export function readStateFile(path: string): ChildRecord[] {
   }
 }
 
-/** Writes the records atomically (temp file + rename), synchronously so that the exit hook can use it too. */
+/** The supervisor that wrote the file (its pid and, on Linux, its start time), or undefined when unknown. */
+export function readStateFileOwner(path: string): ProcessIdentity | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as {
+      supervisorPid?: unknown;
+      supervisorStartTicks?: unknown;
+    };
+    if (!Number.isInteger(parsed.supervisorPid)) return undefined;
+    return {
+      pid: parsed.supervisorPid as number,
+      ...(typeof parsed.supervisorStartTicks === 'string' && { startTicks: parsed.supervisorStartTicks }),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes the records atomically (a fresh 0600 temp file + rename, never through a symbolic link), synchronously so
+ * that the exit hook can use it too.
+ */
 export function writeStateFile(path: string, children: readonly ChildRecord[]): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${dirname(path)}/.${basename(path)}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify({ version: FILE_VERSION, supervisorPid: process.pid, children }));
-  renameSync(temporary, path);
+  const owner = ownIdentity();
+  writePrivateFileSync(
+    path,
+    JSON.stringify({
+      version: FILE_VERSION,
+      supervisorPid: owner.pid,
+      supervisorStartTicks: owner.startTicks,
+      children,
+    }),
+    'stateFile',
+  );
 }
 
 /**

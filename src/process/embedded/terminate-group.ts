@@ -3,12 +3,7 @@
  * and the group to empty, then SIGKILL to the group. Resolves only once the leader has exited and the group is gone.
  */
 import { signalGroup, waitForGroupExit } from '../process-group.js';
-
-/**
- * After SIGKILL the kernel ends the group at once; this bounds the wait for it to empty, in case a member is stuck
- * in uninterruptible sleep (D state, e.g. on a dead NFS mount). The leader's exit is still awaited.
- */
-export const KILL_CONFIRM_TIMEOUT_MS = 5_000;
+import { KILL_CONFIRM_TIMEOUT_MS } from '../process-manager.js';
 
 export interface TerminateRequest {
   pgid: number;

@@ -6,6 +6,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { BackendUnavailableError, ZinitCommandError, ZinitProtocolError } from '../../errors.js';
+import { type Clock, systemClock } from '../../lifecycle/clock.js';
 import { decodeJsonRpcMessage, encodeJsonRpcRequest, jsonRpcErrorKind } from './jsonrpc-protocol.js';
 import { zinitUnavailableError } from './socket-errors.js';
 
@@ -43,6 +44,8 @@ export class JsonRpcZinitConnection {
   constructor(
     readonly socketPath: string,
     private readonly timeoutMs = JSONRPC_REQUEST_TIMEOUT_MS,
+    /** Reconnect backoff is measured on it (the manager's injected clock). */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async call(method: string, params: unknown[] | Record<string, unknown> = []): Promise<unknown> {
@@ -89,7 +92,7 @@ export class JsonRpcZinitConnection {
     if (this.closed) return Promise.reject(new BackendUnavailableError('The Zinit client was closed.'));
     if (this.socket) return Promise.resolve(this.socket);
     if (this.connecting) return this.connecting;
-    if (Date.now() < this.retryAt && this.lastConnectError) return Promise.reject(this.lastConnectError);
+    if (this.clock.now() < this.retryAt && this.lastConnectError) return Promise.reject(this.lastConnectError);
     this.connecting = new Promise<Socket>((resolve, reject) => {
       const socket = connect(this.socketPath);
       socket.setEncoding('utf8');
@@ -100,7 +103,7 @@ export class JsonRpcZinitConnection {
           RECONNECT_BACKOFF_INITIAL_MS * 2 ** (this.connectFailures - 1),
           RECONNECT_BACKOFF_MAX_MS,
         );
-        this.retryAt = Date.now() + delay;
+        this.retryAt = this.clock.now() + delay;
         this.lastConnectError = zinitUnavailableError(this.socketPath, error);
         reject(this.lastConnectError);
       };

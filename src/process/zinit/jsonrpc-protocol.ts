@@ -35,7 +35,8 @@ export function decodeJsonRpcMessage(text: string): JsonRpcMessage {
       },
     );
   }
-  if (typeof message !== 'object' || message === null || (message as { jsonrpc?: unknown }).jsonrpc !== '2.0') {
+  // Also refuses null and non-objects: neither has a `jsonrpc` of '2.0'.
+  if ((message as { jsonrpc?: unknown } | null)?.jsonrpc !== '2.0') {
     throw new ZinitProtocolError(
       `Zinit sent a message that is not JSON-RPC 2.0: ${JSON.stringify(text.slice(0, 200))}`,
     );

@@ -6,11 +6,8 @@
  * Every YAML scalar is written as a JSON string: JSON strings are valid YAML double-quoted scalars, so no value can
  * turn into a YAML number, boolean, null or structure (a value `yes` or `null` stays a string).
  */
-import type { ServiceSpec } from '../process-manager.js';
+import { resolveStopTimeoutMs, type ServiceSpec } from '../process-manager.js';
 import { joinShellWords } from './shell-words.js';
-
-/** Default of `stopTimeoutMs` in the ServiceSpec contract. */
-const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
 /** The config as Zinit reads it; also the `content` of JSON-RPC `service_create`. */
 export interface ZinitServiceConfig {
@@ -54,7 +51,7 @@ export function toZinitServiceConfig(spec: ServiceSpec): ZinitServiceConfig {
     env: { ...(spec.env ?? {}) },
     log: 'ring',
     signal: { stop: (spec.stopSignal ?? 'SIGTERM').toLowerCase() },
-    shutdown_timeout: Math.max(1, Math.ceil((spec.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) / 1000)),
+    shutdown_timeout: Math.max(1, Math.ceil(resolveStopTimeoutMs(undefined, spec) / 1000)),
   };
   if (spec.healthCheck !== undefined && spec.healthCheck.length > 0)
     config.test = joinShellWords(withPrivilegeDrop(spec.healthCheck, spec));
@@ -69,7 +66,7 @@ export function renderServiceYaml(config: ZinitServiceConfig): string {
   const lines = [`exec: ${q(config.exec)}`];
   if (config.test !== undefined) lines.push(`test: ${q(config.test)}`);
   lines.push(`oneshot: ${config.oneshot ? 'true' : 'false'}`);
-  lines.push(config.after.length === 0 ? 'after: []' : `after: [${config.after.map(q).join(', ')}]`);
+  lines.push(`after: [${config.after.map(q).join(', ')}]`);
   const envEntries = Object.entries(config.env);
   if (envEntries.length === 0) lines.push('env: {}');
   else {

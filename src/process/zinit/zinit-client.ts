@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnknownServiceError, ZinitCommandError, ZinitProtocolError } from '../../errors.js';
+import { type Clock, systemClock } from '../../lifecycle/clock.js';
 import { JsonRpcZinitConnection } from './jsonrpc-connection.js';
 import { LegacyZinitConnection } from './legacy-connection.js';
 import { classifyLegacyError, decodeLegacyReply, encodeLegacyCommand, serviceLogText } from './legacy-protocol.js';
@@ -195,8 +196,8 @@ export class JsonRpcZinitClient implements ZinitClient {
   readonly protocol = 'jsonrpc';
   private readonly connection: JsonRpcZinitConnection;
 
-  constructor(socketPath: string) {
-    this.connection = new JsonRpcZinitConnection(socketPath);
+  constructor(socketPath: string, clock: Clock = systemClock) {
+    this.connection = new JsonRpcZinitConnection(socketPath, undefined, clock);
   }
 
   /** Calls a method on one service; an unknown name becomes UnknownServiceError (code -32000, or by asking `list`). */

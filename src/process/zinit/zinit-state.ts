@@ -18,8 +18,14 @@ export interface ParsedZinitState {
   reason?: string;
 }
 
-const EXITED = /^Error\(Exited\(Pid\((\d+)\),\s*(-?\d+)\)\)$/;
-const SIGNALED = /^Error\(Signaled\(Pid\((\d+)\),\s*(SIG[A-Z0-9]+),\s*(true|false)\)\)$/;
+// Tried only on strings that start with `Error(`, so they need no `^`.
+const EXITED = /Error\(Exited\(Pid\((\d+)\),\s*(-?\d+)\)\)$/;
+const SIGNALED = /Error\(Signaled\(Pid\((\d+)\),\s*(SIG[A-Z0-9]+),\s*(true|false)\)\)$/;
+
+/** Zinit's `Failure`, in words: it says no more than that. */
+export const SPAWN_FAILURE_REASON = 'Zinit could not spawn the command (missing binary or unparsable exec)';
+/** Zinit's `TestFailure`, in words: the health check could not be started (not: it failed). */
+export const TEST_FAILURE_REASON = 'Zinit could not run the health check command';
 
 const SIMPLE_STATES: Readonly<Record<string, ServiceState>> = {
   Unknown: 'unknown',
@@ -40,9 +46,9 @@ export function parseZinitState(raw: string): ParsedZinitState {
       case 'success':
         return { state: simple, code: 0 };
       case 'failure':
-        return { state: simple, reason: 'Zinit could not spawn the command (missing binary or unparsable exec)' };
+        return { state: simple, reason: SPAWN_FAILURE_REASON };
       case 'test-failure':
-        return { state: simple, reason: 'Zinit could not run the health check command' };
+        return { state: simple, reason: TEST_FAILURE_REASON };
       default:
         return { state: simple };
     }
