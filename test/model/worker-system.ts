@@ -43,6 +43,9 @@ const SETTINGS = {
 /** The documented startup grace after pingTimeoutMs (src/lifecycle/README.md, Health), plus a margin. */
 const STARTUP_GRACE_MS = 3_000 + 500;
 
+/** The documented reconnect grace after pingTimeoutMs once the manager's Redis connection is back, plus a margin. */
+const RECONNECT_GRACE_MS = 2_000 + 500;
+
 /** Generous deadlines: they only bound a failure, a passing step never waits them out. */
 const SETTLE = { timeoutMs: 30_000 };
 
@@ -52,8 +55,11 @@ const SETTLE = { timeoutMs: 30_000 };
  */
 const KNOWN_FINDINGS = {
   hungProcessKeptAfterGiveUp: true,
-  /** After a SIGKILL restart, an ok health ping does not always end the startup grace (see #hang). */
-  startupGraceOutlivesAnswer: true,
+  /**
+   * After a SIGKILL restart, an ok health ping did not end the startup grace (see #hang): reproducible before the
+   * core refactor (512dbe4), not seen after it; `true` waits the window out.
+   */
+  startupGraceOutlivesAnswer: false,
 };
 
 const UP_STATES = new Set(['running', 'idle', 'pinging']);
@@ -77,6 +83,8 @@ export class WorkerSystem {
   #restartedAtStep = 0;
   #stoppedPid: number | null = null;
   #redisDown = false;
+  /** When Redis last came back: failed pings count only after the documented reconnect grace. */
+  #redisUpAt = 0;
   /** The outcome of the step's health pass (PING), else null. */
   #healthOutcome: string | null = null;
   #healthDetail = '';
@@ -238,6 +246,11 @@ export class WorkerSystem {
         !KNOWN_FINDINGS.startupGraceOutlivesAnswer || Date.now() - since > SETTINGS.pingTimeoutMs + STARTUP_GRACE_MS,
       { ...SETTLE, description: `the startup grace of process ${pid} over` },
     );
+    // Within the reconnect grace after Redis returned a failed ping is transport-down, as documented: wait it out.
+    await waitFor(() => Date.now() - this.#redisUpAt > SETTINGS.pingTimeoutMs + RECONNECT_GRACE_MS, {
+      ...SETTLE,
+      description: 'the reconnect grace after Redis returned over',
+    });
     process.kill(pid, 'SIGSTOP');
     this.#stoppedPid = pid;
   }
@@ -245,6 +258,7 @@ export class WorkerSystem {
   async #redisUp(): Promise<void> {
     await this.#redis.start();
     this.#redisDown = false;
+    this.#redisUpAt = Date.now();
   }
 
   // ---- states: observations ----------------------------------------------------------------------------
