@@ -53,6 +53,11 @@ export class WorkerHost {
     return this.#workers.size;
   }
 
+  /** The hosted actor of worker `name`, if any. */
+  actorOf(name: string): WorkerActor | undefined {
+    return this.#workers.get(name)?.actor;
+  }
+
   /** The scaler that owns the worker actor `worker`, while it is hosted (its reports go there). */
   scalerOf(name: string, worker: AnyActorRef): AnyActorRef | undefined {
     const hosted = this.#workers.get(name);
