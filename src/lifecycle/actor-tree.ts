@@ -52,7 +52,7 @@ export function buildActorTree(deps: ActorTreeDeps): SupervisorActor {
     redisRestoredAt: deps.redisRestoredAt,
     onPinged: (report) => bridge.onPinged(report),
     onStateChange: (report) => bridge.onWorkerState(report),
-    scalerOf: (name, worker) => host?.scalerOf(name, worker),
+    scalerOf: (name, worker, report) => host?.scalerFor(name, worker, report),
   });
   host = new WorkerHost({
     logic: workerMachine.provide(effects),

@@ -77,10 +77,10 @@ export interface WorkerEffectsDeps {
    */
   onStateChange(report: WorkerStateReport): ScalerEvent | undefined;
   /**
-   * The scaler of a worker hosted as a root actor of its own (worker-host.ts): its reports are sent there with
-   * `sendTo` instead of `sendParent`. @defaultValue none: reports go to the parent (a worker its scaler spawned)
+   * The scaler of a worker hosted as a root actor of its own (worker-host.ts), to send `report` with `sendTo`
+   * instead of `sendParent`; undefined: nothing to send. @defaultValue none: reports go to the parent (a worker its scaler spawned)
    */
-  scalerOf?(name: string, worker: AnyActorRef): AnyActorRef | undefined;
+  scalerOf?(name: string, worker: AnyActorRef, report: ScalerEvent): AnyActorRef | undefined;
 }
 
 export function createWorkerEffects(deps: WorkerEffectsDeps) {
@@ -148,8 +148,9 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
           enqueue.sendParent(forScaler);
           return;
         }
-        // Hosted: a worker no longer hosted (released, or stopped with the supervisor) has no scaler to tell.
-        const scaler = deps.scalerOf(context.name, self);
+        // Hosted: a worker no longer hosted (released, or stopped with the supervisor) has no scaler to tell, and
+        // a report its scaler already knows is not sent.
+        const scaler = deps.scalerOf(context.name, self, forScaler);
         if (scaler !== undefined) enqueue.sendTo(scaler, forScaler);
       }),
     },

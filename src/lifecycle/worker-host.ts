@@ -36,6 +36,8 @@ export interface WorkerHostDeps {
 interface Hosted {
   actor: WorkerActor;
   scaler: AnyActorRef;
+  /** What its scaler's slot says (state, busy): as created (`starting`, idle), then as last reported. */
+  told: { state: string; busy: boolean };
 }
 
 type ScalerActionArgs = { context: ScalerContext; event: ScalerEvent; self: AnyActorRef };
@@ -65,6 +67,20 @@ export class WorkerHost {
   }
 
   /**
+   * The scaler to send `report` of the worker actor `worker`, or undefined when there is nothing to tell: the
+   * worker is no longer hosted, or its scaler's slot already says so (a new worker's `starting`, a job re-entering
+   * `running`). The scaler would ignore such a report (`recordWorkerState`), after a whole macrostep.
+   */
+  scalerFor(name: string, worker: AnyActorRef, report: ScalerEvent): AnyActorRef | undefined {
+    const hosted = this.#workers.get(name);
+    if (hosted?.actor !== worker) return undefined;
+    if (report.type !== 'worker.stateChanged') return hosted.scaler;
+    if (hosted.told.state === report.state && hosted.told.busy === report.busy) return undefined;
+    hosted.told = { state: report.state, busy: report.busy };
+    return hosted.scaler;
+  }
+
+  /**
    * Creates a worker actor for `scaler`, not started yet (as XState's own spawnChild does: create while the
    * transition resolves, start once it is done).
    */
@@ -76,7 +92,7 @@ export class WorkerHost {
       ...(clock !== undefined && { clock }),
       ...(inspect !== undefined && { inspect }),
     });
-    this.#workers.set(input.name, { actor, scaler });
+    this.#workers.set(input.name, { actor, scaler, told: { state: 'starting', busy: false } });
     actor.subscribe({ error: (error) => this.#deps.onError(input.name, error as Error) });
     return actor;
   }

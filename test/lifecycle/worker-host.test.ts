@@ -99,6 +99,25 @@ describe('WorkerHost', () => {
     expect(actors.map((actor) => actor?.getSnapshot().status)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
   });
 
+  it('sends a scaler only reports that change its slot: not a new worker’s starting, not a repeated state', () => {
+    const { host } = createHostedScaler({ scriptType: 'python', max: 5, initial: 1 });
+    const name = 'python_worker_0';
+    const actor = host.actorOf(name) ?? expect.fail('not hosted');
+    const report = (state: 'starting' | 'running', busy = false): ScalerEvent => ({
+      type: 'worker.stateChanged',
+      workerId: name,
+      state,
+      busy,
+      at,
+    });
+    expect(host.scalerFor(name, actor, report('starting'))).toBeUndefined();
+    expect(host.scalerFor(name, actor, report('running'))).toBeDefined();
+    expect(host.scalerFor(name, actor, report('running'))).toBeUndefined();
+    expect(host.scalerFor(name, actor, report('running', true))).toBeDefined();
+    // Another actor under the name (a stale ref) has no scaler.
+    expect(host.scalerFor('python_worker_9', actor, report('running'))).toBeUndefined();
+  });
+
   it('stopAll stops the workers of a scaler that stopped without draining', () => {
     const { host, scaler } = createHostedScaler({ scriptType: 'python', max: 5, initial: 2 });
     const actors = names(2).map((name) => host.actorOf(name));
