@@ -20,6 +20,7 @@ import {
   workerIdFor,
 } from './scaler-policy.js';
 import { emptyStore, type SlotStore, storeDelete, storeGet, storeHas, storeSet, storeValues } from './slot-store.js';
+import type { WorkerAdoptEvent } from './worker.events.js';
 import { type WorkerInput, type WorkerStateName, workerMachine } from './worker.machine.js';
 
 /** An immutable list of ids (push and pop in O(1)). */
@@ -134,6 +135,49 @@ function autoscaleArgs(context: ScalerContext) {
     settings: context.autoscale,
     memory: context.memory,
   };
+}
+
+/** An event for one worker actor, by id: what the scaler's effects send (see the commands below). */
+export interface ScalerCommand {
+  id: string;
+  event: { type: 'START'; at: number } | { type: 'STOP'; at: number } | WorkerAdoptEvent;
+}
+
+/*
+ * What the effects `startNewWorkers`, `stopVictims`, `stopAllWorkers` and `releaseWorker` act on. The defaults
+ * below reach workers spawned as children of the scaler; src/lifecycle/worker-host.ts supplies the same effects for
+ * workers hosted as root actors of their own (10,000 children of one XState actor cost O(n²) to spawn and stop).
+ * Both compute who gets what here, so the decisions stay in the machine.
+ */
+
+/** START for each new worker, or ADOPT when its process already runs. */
+export function startCommands(context: ScalerContext, event: { type: string; at?: number }): ScalerCommand[] {
+  const at = timeOf(context, event);
+  return context.newWorkerIds.map((id) => {
+    const pid = ownEntry(context.adopted, id);
+    return { id, event: pid === undefined ? { type: 'START', at } : { type: 'ADOPT', pid, at } };
+  });
+}
+
+/** STOP for each worker marked for removal in the current step. */
+export function victimStopCommands(context: ScalerContext, event: { type: string; at?: number }): ScalerCommand[] {
+  const at = timeOf(context, event);
+  return context.victimIds.map((id) => ({ id, event: { type: 'STOP', at } }));
+}
+
+/** STOP for every worker not stopped yet (shutdown). */
+export function drainStopCommands(context: ScalerContext, event: { type: string; at?: number }): ScalerCommand[] {
+  const at = timeOf(context, event);
+  const commands: ScalerCommand[] = [];
+  for (const slot of storeValues(context.workers)) {
+    if (slot.state !== 'stopped') commands.push({ id: slot.id, event: { type: 'STOP', at } });
+  }
+  return commands;
+}
+
+/** The worker `releaseWorker` lets go of: a removed one that reported `stopped`. */
+export function releasableWorkerId(context: ScalerContext): string | undefined {
+  return nextReleasable(context)?.id;
 }
 
 export const scalerMachine = setup({
@@ -252,11 +296,7 @@ export const scalerMachine = setup({
     }),
     /** START each new worker, or ADOPT it when its process already runs. */
     startNewWorkers: enqueueActions(({ context, event, enqueue }) => {
-      const at = timeOf(context, event);
-      for (const id of context.newWorkerIds) {
-        const pid = ownEntry(context.adopted, id);
-        enqueue.sendTo(id, pid === undefined ? { type: 'START', at } : { type: 'ADOPT', pid, at });
-      }
+      for (const command of startCommands(context, event)) enqueue.sendTo(command.id, command.event);
     }),
     forgetAdoptions: assign(({ context }) => {
       const adoptedIds = context.newWorkerIds.filter((id) => Object.hasOwn(context.adopted, id));
@@ -284,11 +324,10 @@ export const scalerMachine = setup({
       };
     }),
     stopVictims: enqueueActions(({ context, event, enqueue }) => {
-      const at = timeOf(context, event);
-      for (const id of context.victimIds) enqueue.sendTo(id, { type: 'STOP', at });
+      for (const command of victimStopCommands(context, event)) enqueue.sendTo(command.id, command.event);
     }),
     forgetVictims: assign({ victimIds: [] }),
-    releaseWorker: stopChild(({ context }) => nextReleasable(context)?.id ?? ''),
+    releaseWorker: stopChild(({ context }) => releasableWorkerId(context) ?? ''),
     forgetReleasedWorker: assign(({ context }) => {
       const found = nextReleasable(context);
       if (found === undefined) return {};
@@ -324,10 +363,7 @@ export const scalerMachine = setup({
       };
     }),
     stopAllWorkers: enqueueActions(({ context, event, enqueue }) => {
-      const at = timeOf(context, event);
-      for (const slot of storeValues(context.workers)) {
-        if (slot.state !== 'stopped') enqueue.sendTo(slot.id, { type: 'STOP', at });
-      }
+      for (const command of drainStopCommands(context, event)) enqueue.sendTo(command.id, command.event);
     }),
     /** Tells the parent (the supervisor) that this scaler is empty; a scaler run alone has no one to tell. */
     notifyDrained: enqueueActions(({ context, enqueue }) => {

@@ -19,4 +19,13 @@ export interface ProbeResult {
   shutdownMs?: number;
   idleCpuPercent?: number;
   idleWindowMs?: number;
+  /**
+   * CPU time of the probe (user + system, all threads: GC included) during the storm, the scale-up and the
+   * shutdown: on a shared machine the wall times above also hold the time other processes had the cores.
+   */
+  stormCpuMs?: number;
+  scaleUpCpuMs?: number;
+  shutdownCpuMs?: number;
+  /** The machine's 1-minute load average when the probe ended. */
+  loadAverage?: number;
 }

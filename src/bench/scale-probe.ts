@@ -5,6 +5,7 @@
  *
  *   node --expose-gc scale-probe.js --variant bare|managed --count N --redis-url ... --prefix ... --idle-ms 10000
  */
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -36,6 +37,12 @@ function heapAfterGc(gc: () => void): number {
 }
 
 const silentLogger = () => pino({ level: 'silent' });
+
+/** CPU ms of this process since `since` (process.cpuUsage()). */
+function cpuMsSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+}
 
 async function until(condition: () => boolean, description: string): Promise<void> {
   const deadline = performance.now() + SETTLE_TIMEOUT_MS;
@@ -88,14 +95,25 @@ async function measureBare(gc: () => void, count: number): Promise<ProbeResult> 
   stateChanges = 0;
   toRunning = 0;
   const started = performance.now();
+  const stormCpu = process.cpuUsage();
   processes.crashAll();
   await until(() => toRunning >= count, 'bare actors recovered');
   const stormMs = performance.now() - started;
+  const stormCpuMs = cpuMsSince(stormCpu);
   const notRunning = [...actors.values()].filter((actor) => workerStateOf(actor.getSnapshot()) !== 'running').length;
   if (notRunning > 0) throw new Error(`${notRunning} bare actors not running after the storm`);
   for (const actor of actors.values()) actor.stop();
   await processes.close();
-  return { variant: 'bare', count, heapBytes, totalHeapBytes, stateChanges, stormMs };
+  return {
+    variant: 'bare',
+    count,
+    heapBytes,
+    totalHeapBytes,
+    stateChanges,
+    stormMs,
+    stormCpuMs,
+    loadAverage: loadavg()[0],
+  };
 }
 
 async function measureManaged(
@@ -122,9 +140,11 @@ async function measureManaged(
     await manager.startAllWorkers();
     const before = heapAfterGc(gc);
     const scaleStarted = performance.now();
+    const scaleUpCpu = process.cpuUsage();
     await manager.scaleWorkers(SCRIPT_TYPE, count);
     await until(() => toRunning >= count, `${count} managed actors running`);
     const scaleUpMs = performance.now() - scaleStarted;
+    const scaleUpCpuMs = cpuMsSince(scaleUpCpu);
     const heapBytes = heapAfterGc(gc) - before;
     const totalHeapBytes = process.memoryUsage().heapUsed;
 
@@ -141,17 +161,25 @@ async function measureManaged(
     stateChanges = 0;
     toRunning = 0;
     const stormStarted = performance.now();
+    const stormCpu = process.cpuUsage();
     processes.crashAll();
     // Counting events, not polling listWorkers(): a poll over 10,000 actors would be part of what is measured.
     await until(() => toRunning >= count, `${count} managed actors recovered`);
     const stormMs = performance.now() - stormStarted;
+    const stormCpuMs = cpuMsSince(stormCpu);
     const running = manager.getRunningWorkerCount(SCRIPT_TYPE);
     if (running !== count) throw new Error(`${count - running} managed actors not running after the storm`);
     const shutdownStarted = performance.now();
+    const shutdownCpu = process.cpuUsage();
     await manager.shutdown();
     const shutdownMs = performance.now() - shutdownStarted;
+    const shutdownCpuMs = cpuMsSince(shutdownCpu);
     return {
       shutdownMs,
+      shutdownCpuMs,
+      stormCpuMs,
+      scaleUpCpuMs,
+      loadAverage: loadavg()[0],
       variant: 'managed',
       count,
       heapBytes,

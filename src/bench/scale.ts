@@ -168,14 +168,24 @@ export const scaleFigure: Figure = {
           runs: 1,
           notes:
             `every fake process SIGKILLed at once → all ${count} actors back in running; ` +
-            `${managed.stateChanges} state changes in ${managed.stormMs.toFixed(0)} ms` +
-            (bareOk ? ` (bare ${bareOk.stateChanges} in ${bareOk.stormMs.toFixed(0)} ms)` : bareNote),
+            `${managed.stateChanges} state changes in ${managed.stormMs.toFixed(0)} ms, ${cpuNote(managed.stormCpuMs, managed.loadAverage)}` +
+            (bareOk
+              ? ` (bare ${bareOk.stateChanges} in ${bareOk.stormMs.toFixed(0)} ms, ${cpuNote(bareOk.stormCpuMs, bareOk.loadAverage)})`
+              : bareNote),
         }),
       );
       const shutdownMs = managed.shutdownMs ?? 0;
       for (const [name, value, what] of [
-        ['scale-up', scaleUp, `scaleWorkers(0 → ${count}) until every actor runs`],
-        ['shutdown', shutdownMs, `shutdown() of ${count} running actors`],
+        [
+          'scale-up',
+          scaleUp,
+          `scaleWorkers(0 → ${count}) until every actor runs; ${cpuNote(managed.scaleUpCpuMs, managed.loadAverage)}`,
+        ],
+        [
+          'shutdown',
+          shutdownMs,
+          `shutdown() of ${count} running actors; ${cpuNote(managed.shutdownCpuMs, managed.loadAverage)}`,
+        ],
       ] as const) {
         ctx.emit(
           benchLine({
@@ -194,6 +204,13 @@ export const scaleFigure: Figure = {
       keep('storm', count, managed.stormMs);
       keep('scale-up', count, scaleUp);
       keep('shutdown', count, shutdownMs);
+      for (const [name, cpuMs] of [
+        ['storm', managed.stormCpuMs],
+        ['scale-up', managed.scaleUpCpuMs],
+        ['shutdown', managed.shutdownCpuMs],
+      ] as const) {
+        if (cpuMs !== undefined) keep(`${name}-cpu`, count, cpuMs);
+      }
     }
     // Linear growth: the cost of ten times the actors, per figure (only when both sizes were measured).
     const [small, large] = sizes;
@@ -216,9 +233,23 @@ export const scaleFigure: Figure = {
           baseline,
           baselineValue: RATIO_GOAL,
           runs: 1,
-          notes: `${name} at ${large} ÷ at ${small}`,
+          notes: `${name} at ${large} ÷ at ${small}${cpuGrowthNote(figures.get(`${name}-cpu`), small, large)}`,
         }),
       );
     }
   },
 };
+
+/** The probe's CPU time beside a wall time: on a shared machine the wall time also holds other processes' turns. */
+function cpuNote(cpuMs: number | undefined, loadAverage: number | undefined): string {
+  if (cpuMs === undefined) return 'CPU not measured';
+  const load = loadAverage === undefined ? '' : `, load average ${loadAverage.toFixed(1)}`;
+  return `${cpuMs.toFixed(0)} ms CPU of the probe${load}`;
+}
+
+function cpuGrowthNote(bySize: Map<number, number> | undefined, small: number, large: number): string {
+  const a = bySize?.get(small);
+  const b = bySize?.get(large);
+  if (a === undefined || b === undefined || a === 0) return '';
+  return `; in CPU time of the probe ${(b / a).toFixed(2)}× (${a.toFixed(0)} → ${b.toFixed(0)} ms)`;
+}

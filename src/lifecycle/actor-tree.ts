@@ -1,6 +1,6 @@
 /**
  * Builds and wires the actor tree: the supervisor statechart (machines/supervisor.machine.ts) with one scaler per
- * script type, each spawning worker actors; every effect supplied (process manager, pings, dependencies, reports)
+ * script type, each owning worker actors (hosted as root actors of their own: worker-host.ts); every effect supplied (process manager, pings, dependencies, reports)
  * and every actor timer on the injected clock. Returns the root actor, not started.
  */
 import { type Actor, type AnyActorRef, createActor } from 'xstate';
@@ -14,6 +14,7 @@ import { createDependencyActors } from './dependency-services.js';
 import type { ResolvedLifecycleOptions, ResolvedScriptType } from './lifecycle-options.js';
 import type { ReportBridge } from './report-bridge.js';
 import { createWorkerEffects, type PingPort, type WorkerLaunch } from './worker-effects.js';
+import { WorkerHost } from './worker-host.js';
 
 export type SupervisorActor = Actor<typeof supervisorMachine>;
 
@@ -38,6 +39,9 @@ export interface ActorTreeDeps {
 
 export function buildActorTree(deps: ActorTreeDeps): SupervisorActor {
   const { options, bridge, processes } = deps;
+  const clock = xstateClockOf(options.clock);
+  // Workers are root actors hosted outside their scaler (see worker-host.ts): their effects reach it through here.
+  let host: WorkerHost | undefined;
   const effects = createWorkerEffects({
     processes,
     pings: deps.pings,
@@ -48,12 +52,22 @@ export function buildActorTree(deps: ActorTreeDeps): SupervisorActor {
     redisRestoredAt: deps.redisRestoredAt,
     onPinged: (report) => bridge.onPinged(report),
     onStateChange: (report) => bridge.onWorkerState(report),
+    scalerOf: (name, worker, report) => host?.scalerFor(name, worker, report),
   });
+  host = new WorkerHost({
+    logic: workerMachine.provide(effects),
+    clock,
+    inspect: options.inspect,
+    onError: (worker, error) => bridge.reportError(`worker ${worker} actor`, error),
+  });
+  const workerHost = host;
   const logic = supervisorMachine.provide({
     actors: {
       scaler: scalerMachine.provide({
-        actors: { worker: workerMachine.provide(effects) },
-        actions: { reportScaled: ({ context }) => bridge.onScaled(context.scriptType, context.lastDecision) },
+        actions: {
+          reportScaled: ({ context }) => bridge.onScaled(context.scriptType, context.lastDecision),
+          ...workerHost.scalerActions(),
+        },
       }),
       ...createDependencyActors({
         processes: () => processes,
@@ -72,7 +86,6 @@ export function buildActorTree(deps: ActorTreeDeps): SupervisorActor {
     },
   });
   const workerInput = { settings: workerSettings(options.settings, processes) };
-  const clock = xstateClockOf(options.clock);
   const supervisor = createActor(logic, {
     ...(options.inspect !== undefined && { inspect: options.inspect }),
     ...(clock !== undefined && { clock }),
@@ -90,7 +103,14 @@ export function buildActorTree(deps: ActorTreeDeps): SupervisorActor {
       })),
     },
   });
-  supervisor.subscribe({ error: (error) => bridge.reportError('supervisor actor', error as Error) });
+  // A supervisor that stops without draining its scalers (an error, an abort) takes its hosted workers along.
+  supervisor.subscribe({
+    error: (error) => {
+      workerHost.stopAll();
+      bridge.reportError('supervisor actor', error as Error);
+    },
+    complete: () => workerHost.stopAll(),
+  });
   return supervisor;
 }
 

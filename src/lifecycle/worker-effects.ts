@@ -76,6 +76,11 @@ export interface WorkerEffectsDeps {
    * actor that has a parent (every worker a scaler spawned; never for a lone actor).
    */
   onStateChange(report: WorkerStateReport): ScalerEvent | undefined;
+  /**
+   * The scaler of a worker hosted as a root actor of its own (worker-host.ts), to send `report` with `sendTo`
+   * instead of `sendParent`; undefined: nothing to send. @defaultValue none: reports go to the parent (a worker its scaler spawned)
+   */
+  scalerOf?(name: string, worker: AnyActorRef, report: ScalerEvent): AnyActorRef | undefined;
 }
 
 export function createWorkerEffects(deps: WorkerEffectsDeps) {
@@ -138,7 +143,15 @@ export function createWorkerEffects(deps: WorkerEffectsDeps) {
       },
       reportStateChange: enqueueActions(({ context, self, event, enqueue }, params: WorkerStateChange) => {
         const forScaler = deps.onStateChange({ context, change: params, self, eventType: event.type });
-        if (forScaler !== undefined) enqueue.sendParent(forScaler);
+        if (forScaler === undefined) return;
+        if (deps.scalerOf === undefined) {
+          enqueue.sendParent(forScaler);
+          return;
+        }
+        // Hosted: a worker no longer hosted (released, or stopped with the supervisor) has no scaler to tell, and
+        // a report its scaler already knows is not sent.
+        const scaler = deps.scalerOf(context.name, self, forScaler);
+        if (scaler !== undefined) enqueue.sendTo(scaler, forScaler);
       }),
     },
     actors: {
