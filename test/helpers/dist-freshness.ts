@@ -116,7 +116,9 @@ export async function ensureFreshDist(options: FreshnessOptions): Promise<{ rebu
   await Promise.all(
     left.map(async (item) => {
       const sourceTime = (await mtimeOf(join(options.root, item.source))) ?? Date.now();
-      const when = new Date(Math.max(Date.now(), sourceTime));
+      // Rounded up past the source: mtimes are nanoseconds and a Date holds milliseconds, so an equal-looking time
+      // could still read as a hair older than the source.
+      const when = new Date(Math.ceil(Math.max(Date.now(), sourceTime)) + 1);
       await utimes(join(options.root, item.output), when, when);
     }),
   );
