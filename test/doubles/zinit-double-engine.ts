@@ -1,6 +1,6 @@
 /**
  * TEST DOUBLE: the service engine shared by the Zinit doubles (zinit-legacy-double.ts, zinit-jsonrpc-double.ts).
- * It runs REAL child processes and plays Zinit's lifecycle as observed on v0.2.14 (../shared/zinit/NOTES.md §5–§7):
+ * It runs REAL child processes and plays Zinit's lifecycle as observed on v0.2.14 (the Zinit notes behind src/process/zinit/README.md):
  * services loaded from `<configDir>/<name>.yaml` on monitor, `after` blocking, `test` gating retried every 2 s,
  * oneshots, a fixed 2 s restart after ANY exit of a non-oneshot (no backoff, no limit), `stop` = target Down + the stop
  * signal to the process group and nothing more (no escalation), a `start` within the post-exit sleep only honoured
