@@ -7,8 +7,11 @@ export async function readQueueDepth(queue: Queue): Promise<number> {
   return waiting + prioritized;
 }
 
-/** The queue's load: `depth` (waiting + prioritized) and `active` (jobs in flight), both counted by the need. */
+/**
+ * The queue's load: `depth` (waiting + prioritized) and `active` (jobs in flight), both counted by the need. Read in
+ * one BullMQ call (one Lua script): separate reads could count a job that moves from waiting to active twice.
+ */
 export async function readQueueLoad(queue: Queue): Promise<{ depth: number; active: number }> {
-  const [depth, active] = await Promise.all([readQueueDepth(queue), queue.getActiveCount()]);
-  return { depth, active };
+  const counts = await queue.getJobCounts('waiting', 'prioritized', 'active');
+  return { depth: (counts.waiting ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0 };
 }
