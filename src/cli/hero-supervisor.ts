@@ -326,11 +326,7 @@ function defaultIo(): CliIo {
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === (await realpathOf(process.argv[1]))) {
-  const code = await main(process.argv.slice(2));
-  process.exitCode = code;
-  // Everything was stopped and closed by then; a client library's handle left behind (a reconnect timer) must not
-  // keep a finished command alive. Exit once what was written has been flushed.
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  process.exitCode = await main(process.argv.slice(2));
 }
 
 async function realpathOf(path: string): Promise<string> {

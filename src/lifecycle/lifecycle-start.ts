@@ -69,6 +69,7 @@ export async function startLifecycle(deps: LifecycleStartDeps): Promise<void> {
       // Unshifted: the queues (on the transport's connection) close first, then the transport.
       cleanups.add('close transport', () => link.close(), true);
       cleanups.add('close queues', () => autoscale?.close(), true);
+      cleanups.addBeforeDrain('stop job-arrival wake-ups', () => autoscale?.stopWaking());
     },
     onDependencyError: (error) => {
       dependencyError = error;

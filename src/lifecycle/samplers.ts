@@ -17,8 +17,8 @@ import type { PeriodicRunner } from './periodic-runner.js';
 import { readQueueLoad } from './queue-depth.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
-/** How long closing a queue or a QueueEvents may take before its connection is dropped (Redis may be gone by then). */
-const ARRIVALS_CLOSE_TIMEOUT_MS = 2_000;
+/** How long closing a queue or a QueueEvents may take before its connection is dropped. */
+const CLOSE_TIMEOUT_MS = 2_000;
 
 export interface SamplerDeps {
   runner: PeriodicRunner;
@@ -30,6 +30,11 @@ export interface SamplerDeps {
 
 /** What the autoscale sampler opened: closed at shutdown. */
 export interface AutoscaleSampler {
+  /**
+   * Stops listening for job arrivals: called when a shutdown begins, before the supervisor stops its dependencies
+   * (Redis may be one): a QueueEvents whose Redis is gone blocks in a read that close() never ends.
+   */
+  stopWaking(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,19 +69,16 @@ export function startAutoscaleSampler(
       arrivals.push(events);
     }
   }
+  const bounded = async (closable: { close(): Promise<void>; disconnect(): Promise<void> }) => {
+    // Redis may be unreachable for reasons of its own at shutdown: a bounded chance, then the connection goes.
+    if (!(await settlesWithin(closable.close(), CLOSE_TIMEOUT_MS))) void closable.disconnect().catch(() => {});
+  };
   return {
+    stopWaking: async () => {
+      await Promise.allSettled(arrivals.splice(0).map(bounded));
+    },
     close: async () => {
-      await Promise.allSettled([
-        // Its blocking read can be stranded when Redis stopped first (a dependency the supervisor stops): close()
-        // would never resolve, so it gets a bounded chance and then loses its connection.
-        ...arrivals.map(async (events) => {
-          if (!(await settlesWithin(events.close(), ARRIVALS_CLOSE_TIMEOUT_MS)))
-            void events.disconnect().catch(() => {});
-        }),
-        ...[...queues.values()].map(async (queue) => {
-          if (!(await settlesWithin(queue.close(), ARRIVALS_CLOSE_TIMEOUT_MS))) void queue.disconnect().catch(() => {});
-        }),
-      ]);
+      await Promise.allSettled([...arrivals.splice(0), ...queues.values()].map(bounded));
     },
   };
 }

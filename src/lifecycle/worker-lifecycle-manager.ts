@@ -264,6 +264,7 @@ export class WorkerLifecycleManager {
     this.#logger.info('shutting down');
     this.#runner.stopAll();
     await this.#starting?.catch(() => {});
+    await this.#cleanups.runBeforeDrain((step, error) => this.#bridge.reportError(step, error));
     const supervisor = this.#supervisor;
     if (supervisor !== undefined && supervisor.getSnapshot().status === 'active') {
       supervisor.send({ type: 'SHUTDOWN', at: this.#now() });
