@@ -3,12 +3,14 @@
  * can see: a normal exit (`process.exit`, the end of the event loop) and an uncaught exception or unhandled rejection
  * that will end the process. Each hook SIGKILLs every recorded group synchronously (nothing asynchronous runs after
  * `exit`). A SIGKILL of the worker runs no hook: there, the interpreter dies by its parent-death signal
- * (parent-death-signal.ts) and the reaper (group-reaper.ts), which is told of every group recorded here, kills the
- * rest of each group when it sees the worker gone.
+ * (parent-death-signal.ts) and the reaper (group-reaper.ts), which is told of every group recorded here (but those in
+ * a cgroup it kills whole: script-cgroup.ts `reapedOnDeath`), kills the rest of each group when it sees the worker gone.
  */
 import { GroupReaper } from './group-reaper.js';
 
 const groups = new Set<number>();
+/** The groups listed with the reaper: those not in a cgroup it kills anyway (a subset of `groups`). */
+const listed = new Set<number>();
 const reaper = new GroupReaper();
 let hooksInstalled = false;
 
@@ -27,9 +29,10 @@ export function killScriptGroups(): number {
   const count = groups.size;
   for (const pgid of groups) {
     killGroup(pgid);
-    reaper.remove(pgid);
+    if (listed.has(pgid)) reaper.remove(pgid);
   }
   groups.clear();
+  listed.clear();
   return count;
 }
 
@@ -44,13 +47,28 @@ function installHooks(): void {
   });
 }
 
+export interface TrackOptions {
+  /**
+   * The script is in a cgroup the reaper kills when the worker dies (script-cgroup.ts `reapedOnDeath`): the reaper
+   * needs no line for its group. Two writes to the reaper per job (and two wake-ups of its shell) saved.
+   */
+  inReapedCgroup?: boolean;
+}
+
 /** Records a script's group (its leader's pid, spawned detached) until the returned function forgets it. */
-export function trackScriptGroup(pgid: number): () => void {
+export function trackScriptGroup(pgid: number, { inReapedCgroup = false }: TrackOptions = {}): () => void {
   installHooks();
   groups.add(pgid);
-  reaper.add(pgid, groups);
+  if (inReapedCgroup) {
+    return () => {
+      groups.delete(pgid);
+    };
+  }
+  listed.add(pgid);
+  reaper.add(pgid, listed);
   return () => {
-    if (groups.delete(pgid)) reaper.remove(pgid);
+    groups.delete(pgid);
+    if (listed.delete(pgid)) reaper.remove(pgid);
   };
 }
 
@@ -59,7 +77,7 @@ export function trackScriptGroup(pgid: number): () => void {
  * when this process dies, however it dies, and a script needs no parent-death signal of its own.
  */
 export function scriptGroupsReaped(): boolean {
-  return reaper.running(groups);
+  return reaper.running(listed);
 }
 
 /** Has the reaper kill and remove the worker's script cgroups when the worker dies unseen (script-cgroup.ts). */

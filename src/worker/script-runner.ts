@@ -265,8 +265,12 @@ function runChild(
       stdio: ['pipe', 'pipe', 'pipe'],
       env,
     });
-    const untrack = child.pid === undefined ? () => {} : trackScriptGroup(child.pid);
-    if (cgroup && child.pid !== undefined) cgroup.adopt(child.pid);
+    // Moved into its cgroup first: one the reaper kills when the worker dies needs no record of its group there.
+    const inCgroup = cgroup !== undefined && child.pid !== undefined && cgroup.adopt(child.pid);
+    const untrack =
+      child.pid === undefined
+        ? () => {}
+        : trackScriptGroup(child.pid, { inReapedCgroup: inCgroup && cgroup?.reapedOnDeath === true });
     const stdout = new OutputBuffer(limit);
     const stderr = new OutputBuffer(limit);
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
