@@ -10,6 +10,8 @@ export default defineConfig({
       'test/process/zinit/service-yaml.test.ts',
       'test/process/zinit/zinit-client.test.ts',
       'test/process/zinit/*.mutation.test.ts',
+      // The ping verdict (src/lifecycle/ping-verdict.ts): a pure function, no lifecycle manager.
+      'test/lifecycle/ping-verdict.test.ts',
     ],
     exclude: [
       // Reads the machines' sources with a parser: no behaviour to kill a mutant with.
