@@ -430,6 +430,44 @@ describe('scaler: autoscale memory', () => {
   });
 });
 
+describe('scaler: its workers', () => {
+  it('spawns real worker machines by default, each with its name, its script type and the worker input', () => {
+    const machine = scalerMachine.provide({ actions: { reportScaled: () => {} } });
+    const actor = createActor(machine, {
+      input: {
+        scriptType: 'python',
+        max: 2,
+        adopted: { python_worker_0: 42 },
+        startedAt: 500,
+        workerInput: { settings: { pingIntervalMs: 12_345 } },
+      },
+    });
+    actor.start();
+    try {
+      const child = actor.getSnapshot().children[w(0)] as AnyActorRef;
+      const snapshot = child.getSnapshot();
+      expect(snapshot.context).toMatchObject({ name: w(0), scriptType: 'python', pid: 42 });
+      expect(snapshot.context.settings.pingIntervalMs).toBe(12_345);
+      expect(leafOfValue(snapshot.value)).toBe('running');
+    } finally {
+      actor.stop();
+    }
+  });
+
+  it('is done once drained, and stays so', () => {
+    const scaler = startScaler({ initial: 1 });
+    try {
+      scaler.send({ type: 'scaler.drain', at: 1 });
+      expect(scaler.actor.getSnapshot().status).toBe('active');
+      scaler.report(w(0), 'stopped');
+      expect(scaler.actor.getSnapshot().status).toBe('done');
+      expect(scaler.leaf()).toBe('drained');
+    } finally {
+      scaler.actor.stop();
+    }
+  });
+});
+
 describe('scaler: telling its parent it drained', () => {
   const parentOf = (notifyParentWhenDrained: boolean) => {
     const received: unknown[] = [];

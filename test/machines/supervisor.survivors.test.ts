@@ -146,6 +146,78 @@ describe('supervisor: what it hands its scalers', () => {
   });
 });
 
+describe('supervisor: its own record of the times and the phases', () => {
+  it('starts with nothing spawned, nothing draining, no dependency, and asks for no dependency then', async () => {
+    const supervisor = startSupervisor();
+    try {
+      expect(supervisor.actor.getSnapshot().context).toEqual({
+        scalers: types.map((scriptType) => ({ scriptType })),
+        dependencies: [],
+        draining: [],
+        spawned: [],
+        reason: null,
+        startedAt: 0,
+        shutdownAt: null,
+      });
+      await supervisor.send({ type: 'START', at: 1_000 });
+      expect(supervisor.dependencyCalls).toEqual([{ name: 'startDependencies', names: [] }]);
+      expect(supervisor.actor.getSnapshot().context.spawned).toEqual([...types]);
+    } finally {
+      supervisor.actor.stop();
+    }
+  });
+
+  it('records the time of a SHUTDOWN from every state it can come in, and ends done', async () => {
+    const idle = startSupervisor();
+    await idle.send({ type: 'SHUTDOWN', at: 111 });
+    expect(idle.leaf()).toBe('stopped');
+    expect(idle.actor.getSnapshot().context.shutdownAt).toBe(111);
+    expect(idle.actor.getSnapshot().status).toBe('done');
+
+    // Shut down while the dependencies are still starting: no scaler to drain.
+    const starting = startSupervisor();
+    starting.actor.send({ type: 'START', at: 100 });
+    await starting.send({ type: 'SHUTDOWN', at: 222 });
+    expect(starting.actor.getSnapshot().context.shutdownAt).toBe(222);
+    expect(starting.received).toEqual([]);
+    expect(starting.actor.getSnapshot().status).toBe('done');
+
+    const running = startSupervisor();
+    await running.send({ type: 'START', at: 100 });
+    await running.send({ type: 'SHUTDOWN', at: 333 });
+    expect(running.actor.getSnapshot().context.shutdownAt).toBe(333);
+    expect(running.actor.getSnapshot().status).toBe('active');
+    for (const scriptType of types) await running.send({ type: 'scaler.drained', scriptType });
+    expect(running.actor.getSnapshot().status).toBe('done');
+  });
+
+  it('records the time of a SHUTDOWN after a failed start', async () => {
+    const machine = supervisorMachine.provide({
+      actors: {
+        scaler: fromCallback(() => {}) as never,
+        startDependencies: fromPromise<void, DependenciesInput>(async () => {
+          throw new Error('redis exited with code 1');
+        }),
+        stopDependencies: fromPromise<void, DependenciesInput>(async () => {}),
+      },
+      actions: { reportPhase: () => {} },
+    });
+    const actor = createActor(machine, { input: { scalers: [{ scriptType: 'python' }] } });
+    actor.start();
+    try {
+      actor.send({ type: 'START', at: 1_000 });
+      await flush();
+      expect(actor.getSnapshot().context.reason).toBe('redis exited with code 1');
+      actor.send({ type: 'SHUTDOWN', at: 4_000 });
+      await flush();
+      expect(actor.getSnapshot().context.shutdownAt).toBe(4_000);
+      expect(leafOfValue(actor.getSnapshot().value)).toBe('stopped');
+    } finally {
+      actor.stop();
+    }
+  });
+});
+
 describe('supervisor: waiting for every scaler to drain', () => {
   const orders = [
     ['python', 'rhai', 'lua'],
