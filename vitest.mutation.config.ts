@@ -1,6 +1,7 @@
 // The fast, pure tests that StrykerJS runs against each mutant (`npm run mutate`, stryker.config.mjs): the machines
 // on a SimulatedClock and the Zinit parsing modules. No Redis, no processes: a mutant costs seconds, not minutes.
 import { defineConfig } from 'vitest/config';
+import { LoadFailureAsFailedTest } from './test/mutation-load-failure.reporter.js';
 
 export default defineConfig({
   test: {
@@ -30,6 +31,7 @@ export default defineConfig({
     // A loaded two-core machine must not turn a slow test into a "killed" mutant.
     testTimeout: 60_000,
     setupFiles: ['test/fc-seed.setup.ts'],
-    reporters: ['dot'],
+    // A test file that fails to load (a mutant breaks a machine at import) counts as a failed test, not as none.
+    reporters: ['dot', new LoadFailureAsFailedTest()],
   },
 });
