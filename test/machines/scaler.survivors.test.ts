@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AnyActorRef, createActor, createMachine, fromCallback } from 'xstate';
 import {
+  releasableWorkerId,
   type ScaleDecision,
   type ScalerContext,
   type ScalerEvent,
@@ -211,6 +212,76 @@ describe('scaler: adoption', () => {
     try {
       expect(scaler.newCommands()).toEqual(['toString START@300']);
       expect(scaler.context().adopted).toEqual({});
+    } finally {
+      scaler.actor.stop();
+    }
+  });
+});
+
+describe('scaler: its context between steps', () => {
+  it('starts with empty step lists and counters, whatever it is about to start', () => {
+    const scaler = startScaler({ max: 4, initial: 0, startedAt: 100 });
+    try {
+      expect(scaler.context()).toMatchObject({
+        desired: 0,
+        members: 0,
+        slotCount: 0,
+        releasable: 0,
+        nextFreeIndex: 0,
+        releasableIds: null,
+        victimIds: [],
+        newWorkerIds: [],
+        adopted: {},
+        preferredIds: [],
+        workerInput: {},
+        notifyParentWhenDrained: false,
+        startedAt: 100,
+      });
+      expect(releasableWorkerId(scaler.context())).toBeUndefined();
+    } finally {
+      scaler.actor.stop();
+    }
+  });
+
+  it('clears the workers it just started and the ones it just stopped once they were sent their command', () => {
+    const scaler = startScaler({ max: 4, initial: 1 });
+    try {
+      scaler.send({ type: 'scale.to', count: 3, reason: 'manual', at: 10 });
+      expect(scaler.context()).toMatchObject({ newWorkerIds: [], victimIds: [] });
+      scaler.send({ type: 'scale.to', count: 1, reason: 'manual', at: 20 });
+      expect(scaler.newCommands().filter((c) => c.includes('STOP'))).toEqual([`${w(2)} STOP@20`, `${w(1)} STOP@20`]);
+      expect(scaler.context()).toMatchObject({ newWorkerIds: [], victimIds: [] });
+    } finally {
+      scaler.actor.stop();
+    }
+  });
+
+  it('ignores a report from a worker it does not have, and keeps running', () => {
+    const scaler = startScaler({ max: 4, initial: 1 });
+    try {
+      const before = scaler.context();
+      scaler.report('python_worker_7', 'stopped');
+      expect(scaler.actor.getSnapshot().status).toBe('active');
+      expect(scaler.context()).toEqual(before);
+      scaler.send({ type: 'scale.to', count: 2, reason: 'manual', at: 10 });
+      expect(scaler.workers()).toEqual([w(0), w(1)]);
+    } finally {
+      scaler.actor.stop();
+    }
+  });
+
+  it('counts a worker that has not reported yet as starting: a quick scale-down takes an idle one first', () => {
+    const scaler = startScaler({ max: 4, initial: 2 });
+    try {
+      scaler.report(w(0), 'idle');
+      scaler.report(w(1), 'idle');
+      scaler.send({ type: 'scale.to', count: 3, reason: 'manual', at: 10 });
+      scaler.send({ type: 'scale.to', count: 2, reason: 'manual', at: 11 });
+      expect(scaler.newCommands().filter((c) => c.includes('STOP'))).toEqual([`${w(1)} STOP@11`]);
+      // The new worker is kept as a member, its slot counted toward max.
+      expect(scaler.context()).toMatchObject({ members: 2, slotCount: 3 });
+      scaler.send({ type: 'scale.to', count: 1, reason: 'manual', at: 12 });
+      expect(scaler.newCommands()).toEqual([`${w(0)} STOP@12`]);
     } finally {
       scaler.actor.stop();
     }
@@ -509,6 +580,18 @@ describe('scaler: telling its parent it drained', () => {
       expect(received.filter((e) => (e as { type: string }).type === 'scaler.drained')).toEqual([]);
     } finally {
       actor.stop();
+    }
+  });
+});
+
+describe('scaler: its name', () => {
+  it('is `scaler`, the name the inspector shows for every scaler actor', () => {
+    expect(scalerMachine.id).toBe('scaler');
+    const scaler = startScaler();
+    try {
+      expect(scaler.actor.getSnapshot().machine.id).toBe('scaler');
+    } finally {
+      scaler.actor.stop();
     }
   });
 });
