@@ -32,6 +32,7 @@ export function markLoadFailure(file: RunnerTestFile): void {
     id: `${file.id}_load`,
     name: 'the file loads',
     fullName: `${file.name} > the file loads`,
+    fullTestName: 'the file loads',
     mode: 'run',
     meta: {},
     file,
@@ -40,7 +41,7 @@ export function markLoadFailure(file: RunnerTestFile): void {
     annotations: [],
     artifacts: [],
     result: { state: 'fail', errors: file.result.errors ?? [] },
-  } as Omit<RunnerTestCase, 'context'>;
+  };
   // Vitest types a test with a context only it can build; nothing reads it once the run has ended.
   file.tasks.push(loadFailure as RunnerTestCase);
 }
