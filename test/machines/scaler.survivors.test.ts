@@ -492,7 +492,8 @@ describe('scaler: autoscale memory', () => {
     const scaler = startScaler({ max: 5, initial: 2 });
     try {
       scaler.send({ type: 'queue.depthObserved', depth: 0, at: 1_000 });
-      scaler.send({ type: 'queue.depthObserved', depth: 9, at: 1_001 });
+      // 50 jobs would want 5 workers at the default 10 a worker.
+      scaler.send({ type: 'queue.depthObserved', depth: 50, at: 1_001 });
       expect(scaler.context().desired).toBe(2);
       expect(scaler.context().memory).toEqual({ recommendations: [], belowSince: null, lastScaledAt: null });
     } finally {
