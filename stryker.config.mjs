@@ -21,7 +21,7 @@ export default {
     'src/process/zinit/service-yaml.ts',
     'src/process/zinit/status-diff.ts',
     'src/process/zinit/normalize-status.ts',
-    // The ping verdict module does not exist yet (helper "core" adds it): list it here once it does.
+    'src/lifecycle/ping-verdict.ts',
   ],
   // The machine runs on two cores shared with other work: STRYKER_CONCURRENCY=2 on a quiet machine.
   concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 1),
@@ -29,7 +29,7 @@ export default {
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
-  thresholds: { high: 95, low: 90, break: 85 },
+  thresholds: { high: 95, low: 90, break: 90 },
   timeoutMS: 5_000,
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',

@@ -1,6 +1,7 @@
 // The fast, pure tests that StrykerJS runs against each mutant (`npm run mutate`, stryker.config.mjs): the machines
 // on a SimulatedClock and the Zinit parsing modules. No Redis, no processes: a mutant costs seconds, not minutes.
 import { defineConfig } from 'vitest/config';
+import { LoadFailureAsFailedTest } from './test/mutation-load-failure.reporter.js';
 
 export default defineConfig({
   test: {
@@ -10,6 +11,8 @@ export default defineConfig({
       'test/process/zinit/service-yaml.test.ts',
       'test/process/zinit/zinit-client.test.ts',
       'test/process/zinit/*.mutation.test.ts',
+      // The ping verdict (src/lifecycle/ping-verdict.ts): a pure function, no lifecycle manager.
+      'test/lifecycle/ping-verdict.test.ts',
     ],
     exclude: [
       // Reads the machines' sources with a parser: no behaviour to kill a mutant with.
@@ -28,6 +31,7 @@ export default defineConfig({
     // A loaded two-core machine must not turn a slow test into a "killed" mutant.
     testTimeout: 60_000,
     setupFiles: ['test/fc-seed.setup.ts'],
-    reporters: ['dot'],
+    // A test file that fails to load (a mutant breaks a machine at import) counts as a failed test, not as none.
+    reporters: ['dot', new LoadFailureAsFailedTest()],
   },
 });

@@ -53,13 +53,22 @@ describe('judgePing', () => {
   it('excuses failures while the workers may still be reconnecting after Redis came back', () => {
     const grace = 500 + 2 * WORKER_RECONNECT_MAX_DELAY_MS;
     expect(judgePing(facts({ sinceRedisRestoredMs: grace - 1 })).kind).toBe('reconnect-grace');
-    expect(judgePing(facts({ sinceRedisRestoredMs: grace - 1 })).outcome.type).toBe('transport-down');
+    expect(judgePing(facts({ sinceRedisRestoredMs: grace - 1 })).outcome).toEqual({
+      type: 'transport-down',
+      reason: 'Redis just reconnected, workers may still be reconnecting (timeout)',
+    });
     expect(judgePing(facts({ sinceRedisRestoredMs: grace })).kind).toBe('worker-fault');
   });
 
   it('excuses a fresh worker that has not answered yet, until its start-up allowance ran out', () => {
     const allowance = 500 + WORKER_STARTUP_ALLOWANCE_MS;
-    expect(judgePing(facts({ answeredBefore: false, upForMs: allowance - 1 })).kind).toBe('startup-grace');
+    expect(judgePing(facts({ answeredBefore: false, upForMs: allowance - 1 }))).toEqual({
+      kind: 'startup-grace',
+      outcome: {
+        type: 'transport-down',
+        reason: `worker up for ${allowance - 1} ms has not answered a ping yet: not counted during its startup (timeout)`,
+      },
+    });
     expect(judgePing(facts({ answeredBefore: false, upForMs: allowance })).kind).toBe('worker-fault');
     // Once it answered, a failure counts at once; an unknown start time gets no allowance.
     expect(judgePing(facts({ answeredBefore: true, upForMs: 1 })).kind).toBe('worker-fault');

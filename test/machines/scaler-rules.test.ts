@@ -84,6 +84,13 @@ describe('ids', () => {
     expect(nextWorkerId('python', {}, [], 4)).toBe('python_worker_4');
   });
 
+  it('asks a set of taken ids (the scaler passes one) instead of reading it as a record', () => {
+    const taken = new Set(['api', 'python_worker_0']);
+    expect(nextWorkerId('python', taken, ['api', 'db'])).toBe('db');
+    expect(nextWorkerId('python', taken, ['api'])).toBe('python_worker_1');
+    expect(nextWorkerId('python', { has: (id: string) => id !== 'python_worker_2' }, [], 0)).toBe('python_worker_2');
+  });
+
   it('releases only a worker that was asked to go and has stopped', () => {
     expect(releasableWorkerId(slots(slot('a', 'stopped'), slot('b', 'stopping', false, true)))).toBeUndefined();
     expect(releasableWorkerId(slots(slot('a', 'stopped'), slot('b', 'stopped', false, true)))).toBe('b');
@@ -106,6 +113,41 @@ describe('pickVictims', () => {
     expect(pickVictims(workers, 2).map((s) => s.id)).toEqual(['w_7', 'w_6']);
     expect(pickVictims(workers, 0)).toEqual([]);
     expect(pickVictims(workers, -1)).toEqual([]);
+  });
+
+  it('ranks by state even against the index order, and among busy workers by index alone', () => {
+    // Indices rise with the rank, so that a rank lost would let the higher index go first.
+    const workers = slots(
+      slot('w_1', 'stopped'),
+      slot('w_2', 'idle'),
+      slot('w_3', 'starting'),
+      slot('w_4', 'running'),
+      slot('w_5', 'pinging', true),
+      slot('w_6', 'running', true),
+    );
+    expect(pickVictims(workers, 6).map((s) => s.id)).toEqual(['w_1', 'w_2', 'w_3', 'w_4', 'w_6', 'w_5']);
+    expect(pickVictims(slots(slot('w_1', 'failed'), slot('w_2', 'pinging')), 1).map((s) => s.id)).toEqual(['w_1']);
+  });
+
+  it('keeps a busy worker over any idle one, configured or not, and a configured one over a generated one', () => {
+    const configured = new Set(['api']);
+    const busyGenerated = slots(slot('api', 'idle'), slot('w_1', 'running', true));
+    expect(pickVictims(busyGenerated, 2, configured).map((s) => s.id)).toEqual(['api', 'w_1']);
+    const idleConfigured = slots(slot('api', 'idle'), slot('w_1', 'running'));
+    expect(pickVictims(idleConfigured, 2, configured).map((s) => s.id)).toEqual(['w_1', 'api']);
+    const bothConfigured = slots(slot('api', 'running'), slot('db', 'idle'), slot('w_1', 'running'));
+    expect(pickVictims(bothConfigured, 3, new Set(['api', 'db'])).map((s) => s.id)).toEqual(['w_1', 'db', 'api']);
+  });
+
+  it('reads the index at the end of an id only, and puts ids without one after every indexed id', () => {
+    const digitsInside = slots(slot('py3_worker_10', 'idle'), slot('py3_worker_2', 'idle'));
+    expect(pickVictims(digitsInside, 2).map((s) => s.id)).toEqual(['py3_worker_10', 'py3_worker_2']);
+    expect(pickVictims(slots(slot('api', 'idle'), slot('w_0', 'idle')), 2).map((s) => s.id)).toEqual(['w_0', 'api']);
+  });
+
+  it('orders ids without an index by reverse name, whatever order they come in', () => {
+    expect(pickVictims(slots(slot('api', 'idle'), slot('db', 'idle')), 2).map((s) => s.id)).toEqual(['db', 'api']);
+    expect(pickVictims(slots(slot('db', 'idle'), slot('api', 'idle')), 2).map((s) => s.id)).toEqual(['db', 'api']);
   });
 
   it('among equals takes the highest index first, then ids without one, in reverse order of name', () => {
@@ -186,6 +228,47 @@ describe('decideAutoscale', () => {
       memory: { belowSince: 0, lastScaledAt: 40_000 },
     });
     expect(at(70_000)).toMatchObject({ type: 'scale', desired: 0 });
+  });
+
+  it('has no cooldown before its first scaling, even early on the clock', () => {
+    const memory: AutoscaleMemory = { recommendations: [], belowSince: 0, lastScaledAt: null };
+    const settings = { ...base.settings, stabilizationWindowMs: 10 };
+    expect(decideAutoscale({ ...base, settings, memory, now: 200, depth: 0, desired: 2 })).toMatchObject({
+      type: 'scale',
+      desired: 0,
+      detail: 'queue depth 0 wants 0 worker(s) at 2 job(s) per worker for 200 ms',
+    });
+  });
+
+  it('counts active jobs in the need, and keeps every busy worker while jobs wait', () => {
+    const decide = (depth: number, active: number, desired: number, target = 2) =>
+      decideAutoscale({
+        ...base,
+        settings: { ...base.settings, targetJobsPerWorker: target },
+        now: 5,
+        depth,
+        active,
+        desired,
+      });
+    // 5 waiting + 3 active at 1 a worker: 8.
+    expect(decide(5, 3, 1, 1)).toMatchObject({
+      type: 'scale',
+      desired: 8,
+      detail: 'queue depth 5 + 3 active wants 8 worker(s) at 1 job(s) per worker',
+    });
+    // 2 waiting + 3 active at 10 a worker would be 1; the three busy workers stay.
+    expect(decide(2, 3, 1, 10)).toMatchObject({ type: 'scale', desired: 3 });
+    // Nothing waits: the busy ones need only ceil(3 / 10) = 1.
+    expect(decide(0, 3, 1, 10)).toEqual({
+      type: 'hold',
+      detail: 'queue depth 0 + 3 active wants 1 worker(s) at 10 job(s) per worker',
+      memory: { recommendations: [{ at: 5, count: 1 }], belowSince: null, lastScaledAt: null },
+    });
+    // A negative active count (a glitch of the queue's counters) counts as none.
+    expect(decide(4, -3, 1)).toMatchObject({
+      desired: 2,
+      detail: 'queue depth 4 wants 2 worker(s) at 2 job(s) per worker',
+    });
   });
 
   it('never scales down below min', () => {

@@ -3,7 +3,9 @@
 // not re-arm the idle timer. (`min` honoured by scale.to and autoscale-down: test/machines/oracle/scaler.oracle.ts.)
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createActor, type StateValue } from 'xstate';
 import type { WorkerSettings } from '../../machines/worker.defaults.js';
+import { workerMachine, workerStateOf } from '../../machines/worker.machine.js';
 import { leafOfValue } from './oracle/flatten.js';
 import { bringUp, createWorkerHarness, type WorkerHarness } from './worker-harness.js';
 
@@ -158,5 +160,28 @@ describe('backendRestartGraceMs', () => {
     expect(leafOf(harness)).toBe('restarting');
     expect(harness.context().restartDelayMs).toBe(0);
     harness.stop();
+  });
+});
+
+describe('workerStateOf', () => {
+  // The state names a scaler and the lifecycle manager see: the substate inside `up`, `failed` for any of its own.
+  const snapshotAt = (value: StateValue) => {
+    const worker = createActor(workerMachine, { input: { name: 'w', scriptType: 'python' } });
+    return workerMachine.resolveState({ value, context: worker.getSnapshot().context });
+  };
+
+  it.each([
+    ['stopped', 'stopped'],
+    ['starting', 'starting'],
+    ['restarting', 'restarting'],
+    ['stopping', 'stopping'],
+    [{ up: 'running' }, 'running'],
+    [{ up: 'idle' }, 'idle'],
+    [{ up: 'pinging' }, 'pinging'],
+    [{ failed: 'deciding' }, 'failed'],
+    [{ failed: 'backingOff' }, 'failed'],
+    [{ failed: 'gaveUp' }, 'failed'],
+  ] as const)('names %j %s', (value, name) => {
+    expect(workerStateOf(snapshotAt(value))).toBe(name);
   });
 });
