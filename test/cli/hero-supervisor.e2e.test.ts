@@ -41,7 +41,15 @@ describe('hero-supervisor status', () => {
   });
 
   it('prints JSON with /proc figures and queue depth with --json', async () => {
-    const report = await status();
+    // Figures come from a background sample, each part failing soft: on a loaded machine the first sample's queue
+    // read can miss its deadline (`queue: null`, unknown). The next sample, a second later, has it.
+    const report = await waitFor(
+      async () => {
+        const current = await status();
+        return current.scriptTypes.every((type) => type.queue !== null) ? current : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, description: 'a status sample with the queue counts read' },
+    );
 
     expect(report.workers.map((worker) => worker.name)).toEqual(['python_worker_0', 'python_worker_1']);
     for (const worker of report.workers) {
