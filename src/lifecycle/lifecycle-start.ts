@@ -92,4 +92,5 @@ export async function startLifecycle(deps: LifecycleStartDeps): Promise<void> {
     ...(parts.openQueueEvents !== undefined && { arrivals: parts.openQueueEvents }),
   });
   startMemorySampler(samplers, registry);
+  await autoscale.listening;
 }

@@ -19,6 +19,8 @@ import type { WorkerRegistry } from './worker-registry.js';
 
 /** How long closing a queue or a QueueEvents may take before its connection is dropped. */
 const CLOSE_TIMEOUT_MS = 2_000;
+/** A start-up never waits longer than this for the arrival listeners (Redis slow or away: the poll still runs). */
+const ARRIVALS_READY_TIMEOUT_MS = 2_000;
 
 export interface SamplerDeps {
   runner: PeriodicRunner;
@@ -30,6 +32,12 @@ export interface SamplerDeps {
 
 /** What the autoscale sampler opened: closed at shutdown. */
 export interface AutoscaleSampler {
+  /**
+   * Resolves once every job-arrival listener reads its queue's events (at most `ARRIVALS_READY_TIMEOUT_MS`), after one
+   * more read of the load: start-up waits for it, so a burst sent right after `startAllWorkers()` wakes the
+   * autoscaler instead of waiting for the next poll (QueueEvents reads from `$`: events before its first read are lost).
+   */
+  readonly listening: Promise<void>;
   /**
    * Stops listening for job arrivals: called when a shutdown begins, before the supervisor stops its dependencies
    * (Redis may be one): a QueueEvents whose Redis is gone blocks in a read that close() never ends.
@@ -51,6 +59,7 @@ export function startAutoscaleSampler(
 ): AutoscaleSampler {
   const queues = new Map<string, Queue>();
   const arrivals: QueueEvents[] = [];
+  let listening: Promise<void> = Promise.resolve();
   const autoscaled = [...deps.scriptTypes.values()].filter((type) => type.autoscale.enabled === true);
   for (const type of autoscaled) queues.set(type.scriptType, open.queue(type.scriptType, redis));
   if (queues.size > 0) {
@@ -68,12 +77,18 @@ export function startAutoscaleSampler(
       events.on('error', () => {}); // its connection reconnects by itself; the poll carries on meanwhile
       arrivals.push(events);
     }
+    // Jobs that arrived before the listeners read are counted by one more read once they do.
+    listening = settlesWithin(
+      Promise.all(arrivals.map((events) => events.waitUntilReady())).catch(() => {}),
+      ARRIVALS_READY_TIMEOUT_MS,
+    ).then(() => task.runNow());
   }
   const bounded = async (closable: { close(): Promise<void>; disconnect(): Promise<void> }) => {
     // Redis may be unreachable for reasons of its own at shutdown: a bounded chance, then the connection goes.
     if (!(await settlesWithin(closable.close(), CLOSE_TIMEOUT_MS))) void closable.disconnect().catch(() => {});
   };
   return {
+    listening,
     stopWaking: async () => {
       await Promise.allSettled(arrivals.splice(0).map(bounded));
     },

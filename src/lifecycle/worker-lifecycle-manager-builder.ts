@@ -34,6 +34,9 @@ import type { PingPort } from './ping-port.js';
 import type { WorkerConfig } from './worker-config.js';
 import { type LifecycleTransport, WorkerLifecycleManager } from './worker-lifecycle-manager.js';
 
+/** How far back the autoscaler's job-arrival listener starts reading (see `openQueueEvents`). */
+const ARRIVALS_REPLAY_MS = 1_000;
+
 /** What the lifecycle manager uses of a job `Supervisor` (src/jobs/supervisor.ts): its pings and job activity. */
 export interface SupervisorPort extends PingPort {
   readonly prefix: string;
@@ -249,7 +252,14 @@ export class WorkerLifecycleManagerBuilder {
       // closing or disconnecting the QueueEvents also drops this one (else it reconnects for ever after Redis left).
       openQueueEvents: (scriptType) => {
         const connection = createRedisConnection(resolved, { name: `hero-autoscale-${scriptType}`, logger });
-        const events = new QueueEvents(jobQueueName(scriptType), { connection, prefix: resolved.prefix });
+        // Events from a second before now, not from `$` (BullMQ's default, which loses what happens before its first
+        // read): stream ids are Redis's milliseconds, so a job added while the listener connects still wakes the
+        // autoscaler, and a replayed older arrival costs one extra read of the load.
+        const events = new QueueEvents(jobQueueName(scriptType), {
+          connection,
+          prefix: resolved.prefix,
+          lastEventId: `${Date.now() - ARRIVALS_REPLAY_MS}-0`,
+        });
         const close = events.close.bind(events);
         const disconnect = events.disconnect.bind(events);
         events.close = () => close().finally(() => connection.disconnect());

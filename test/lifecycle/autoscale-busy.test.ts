@@ -98,6 +98,31 @@ describe('WorkerLifecycleManager autoscaling with busy workers', () => {
     await waitFor(async () => (await harness?.jobState(job)) === 'completed', { description: 'the job completed' });
   });
 
+  it('wakes up for a job sent the moment startAllWorkers resolves (the arrival listener is reading by then)', async () => {
+    harness = createLifecycleHarness({
+      redisUrl: inject('redisUrl'),
+      configure: (builder, prefix) =>
+        // A poll every minute: only the job's arrival can scale up within the test's deadline.
+        builder.withTimings({ autoscalePollIntervalMs: 60_000 }).withScriptType('python', {
+          template: heroWorkerConfig('python', prefix),
+          min: 0,
+          max: 2,
+          autoscale: { enabled: true, targetJobsPerWorker: 1 },
+        }),
+    });
+    const { manager } = harness;
+    const decisions: ScalerScaledEvent[] = [];
+    manager.on('scaler:scaled', (event) => decisions.push(event));
+    await manager.startAllWorkers();
+    const job = await harness.addJob('print(1)');
+
+    const up = await waitFor(() => decisions.find((decision) => decision.reason === 'autoscale-up'), {
+      description: 'an autoscale-up on a job sent right after start',
+    });
+    expect(up).toMatchObject({ from: 0, to: 1 });
+    await waitFor(async () => (await harness?.jobState(job)) === 'completed', { description: 'the job completed' });
+  });
+
   it('removes generated workers before configured ones, and reports a removed worker as removed', async () => {
     harness = createLifecycleHarness({
       redisUrl: inject('redisUrl'),
