@@ -35,7 +35,7 @@ export interface AutoscaleSampler {
   /**
    * Resolves once every job-arrival listener reads its queue's events (at most `ARRIVALS_READY_TIMEOUT_MS`), after one
    * more read of the load: start-up waits for it, so a burst sent right after `startAllWorkers()` wakes the
-   * autoscaler instead of waiting for the next poll (QueueEvents reads from `$`: events before its first read are lost).
+   * autoscaler instead of waiting for the next poll (the builder's listener also starts a second back, not at `$`).
    */
   readonly listening: Promise<void>;
   /**
