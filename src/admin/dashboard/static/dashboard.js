@@ -174,15 +174,23 @@ function addTransition(transition) {
   while (body.rows.length > 40) body.deleteRow(-1);
 }
 
+/** Live transitions of the selected worker shown so far: a detail fetched before the latest one lacks it. */
+let liveTransitions = 0;
+
 async function loadWorker() {
   const name = selected;
   if (name === undefined) return;
+  const liveBefore = liveTransitions;
   const response = await fetch(`/dashboard/api/workers/${encodeURIComponent(name)}`, { credentials: 'same-origin' });
   if (!response.ok || name !== selected) return;
   const detail = await response.json();
-  $('transitions').tBodies[0].replaceChildren();
-  lastReason = null;
-  for (const transition of detail.transitions) addTransition(transition);
+  // A transition that came live while this request was in flight may be missing from its reply: keep the rows
+  // shown (the next refresh brings the whole list) rather than replace them with an older one.
+  if (liveTransitions === liveBefore) {
+    $('transitions').tBodies[0].replaceChildren();
+    lastReason = null;
+    for (const transition of detail.transitions) addTransition(transition);
+  }
   $('logs').textContent = detail.logs.join('\n') || '(no output yet)';
 }
 
@@ -305,7 +313,10 @@ function onTransition(transition) {
     renderFleet();
     renderSelected();
   }
-  if (transition.worker === selected) addTransition(transition);
+  if (transition.worker === selected) {
+    liveTransitions += 1;
+    addTransition(transition);
+  }
 }
 
 /** After a lost stream the browser retries by itself; a refused one (new token) sends the page to the login. */
