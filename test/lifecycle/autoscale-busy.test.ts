@@ -57,11 +57,11 @@ describe('WorkerLifecycleManager autoscaling with busy workers', () => {
     }
   });
 
-  it('wakes up when a job arrives instead of waiting for its next poll', async () => {
-    harness = createLifecycleHarness({
+  /** An autoscaled pool (min 0) polled once a minute: only a job's arrival can scale it up within a test. */
+  const pollOnceAMinute = () =>
+    createLifecycleHarness({
       redisUrl: inject('redisUrl'),
       configure: (builder, prefix) =>
-        // A poll every minute: only the job's arrival can scale up within the test's deadline.
         builder.withTimings({ autoscalePollIntervalMs: 60_000 }).withScriptType('python', {
           template: heroWorkerConfig('python', prefix),
           min: 0,
@@ -69,6 +69,9 @@ describe('WorkerLifecycleManager autoscaling with busy workers', () => {
           autoscale: { enabled: true, targetJobsPerWorker: 1 },
         }),
     });
+
+  it('wakes up when a job arrives instead of waiting for its next poll', async () => {
+    harness = pollOnceAMinute();
     const { manager } = harness;
     const decisions: ScalerScaledEvent[] = [];
     manager.on('scaler:scaled', (event) => decisions.push(event));
@@ -99,17 +102,7 @@ describe('WorkerLifecycleManager autoscaling with busy workers', () => {
   });
 
   it('wakes up for a job sent the moment startAllWorkers resolves (the arrival listener is reading by then)', async () => {
-    harness = createLifecycleHarness({
-      redisUrl: inject('redisUrl'),
-      configure: (builder, prefix) =>
-        // A poll every minute: only the job's arrival can scale up within the test's deadline.
-        builder.withTimings({ autoscalePollIntervalMs: 60_000 }).withScriptType('python', {
-          template: heroWorkerConfig('python', prefix),
-          min: 0,
-          max: 2,
-          autoscale: { enabled: true, targetJobsPerWorker: 1 },
-        }),
-    });
+    harness = pollOnceAMinute();
     const { manager } = harness;
     const decisions: ScalerScaledEvent[] = [];
     manager.on('scaler:scaled', (event) => decisions.push(event));
