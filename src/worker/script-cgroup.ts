@@ -15,7 +15,17 @@
  * - cgroup v2's "no internal processes" rule: a cgroup whose `cgroup.subtree_control` enables controllers cannot hold
  *   processes of its own; the worker's cgroup holds the worker, so it must enable none (checked: then unavailable).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmdirSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { reapCgroupOnDeath } from './script-groups.js';
 
@@ -53,10 +63,15 @@ let support: CgroupSupport | undefined;
 /** Directories given back, for the next script. */
 const free: string[] = [];
 const made: string[] = [];
-/** Each directory's `cgroup.procs`, opened once for writing and kept: not an open and a close per job. */
+/**
+ * Each directory's `cgroup.procs`, opened once (read and write) and kept: a move is a write and the members are a read
+ * at offset 0, not an open and a close per job.
+ */
 const procsFiles = new Map<string, number>();
 let next = 0;
 let exitHookInstalled = false;
+/** Where `members()` reads a `cgroup.procs`: a few pids fit many times over. */
+const membersBuffer = Buffer.alloc(4096);
 
 /** The cgroup2 mount point, from /proc/self/mountinfo (`… <mount point> … - cgroup2 …`). */
 function cgroup2Mount(): string | undefined {
@@ -145,7 +160,7 @@ function procsFileOf(path: string): number | undefined {
   let fd = procsFiles.get(path);
   if (fd === undefined) {
     try {
-      fd = openSync(join(path, 'cgroup.procs'), 'w');
+      fd = openSync(join(path, 'cgroup.procs'), 'r+');
     } catch {
       return undefined;
     }
@@ -158,7 +173,16 @@ function cgroupAt(path: string, killable: boolean): ScriptCgroup {
   let released = false;
   const members = (): number[] => {
     try {
-      return readFileSync(join(path, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+      const fd = procsFileOf(path);
+      // Nearly always empty (the script left nothing): one read into a kept buffer, no allocation. A full buffer
+      // (hundreds of processes left) is read again whole.
+      const length = fd === undefined ? membersBuffer.length : readSync(fd, membersBuffer, 0, membersBuffer.length, 0);
+      if (length === 0) return [];
+      const text =
+        length < membersBuffer.length
+          ? membersBuffer.toString('latin1', 0, length)
+          : readFileSync(join(path, 'cgroup.procs'), 'latin1');
+      return text.split('\n').filter(Boolean).map(Number);
     } catch {
       return [];
     }
