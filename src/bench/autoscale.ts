@@ -8,6 +8,7 @@
  * part of the figure, and it is left at its default because that is what users get.
  */
 import { QueueEvents } from 'bullmq';
+import { WORKER_NODE_FLAGS } from '../daemon/hero-worker-binary.js';
 import { ScriptType } from '../jobs/script-type.js';
 import type { Supervisor } from '../jobs/supervisor.js';
 import { WorkerConfig } from '../lifecycle/worker-config.js';
@@ -88,6 +89,7 @@ async function autoscaledRound(
   const logger = benchLogger();
   const processes = new EmbeddedProcessManager({ logger });
   const template = new WorkerConfig(`${BENCH_SCRIPT_TYPE}_template`, process.execPath, BENCH_SCRIPT_TYPE).withArgs([
+    ...WORKER_NODE_FLAGS,
     HERO_WORKER_BIN,
     ...heroWorkerArgs(roundCtx, { workerId: '{workerId}' }),
   ]);

@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import type { PingReply } from '../../machines/worker.events.js';
+import { WORKER_NODE_FLAGS } from '../daemon/hero-worker-binary.js';
 import { ScriptType } from '../jobs/script-type.js';
 import type { Supervisor } from '../jobs/supervisor.js';
 import { SupervisorBuilder } from '../jobs/supervisor-builder.js';
@@ -50,7 +51,7 @@ export function heroWorkerArgs(ctx: BenchContext, options: HeroWorkerOptions): s
 
 /** Spawns `hero-worker` bare (no supervisor); stderr is piped so the ready line can be read. */
 export function spawnHeroWorker(ctx: BenchContext, options: HeroWorkerOptions): ChildProcess {
-  return spawnNode(HERO_WORKER_BIN, heroWorkerArgs(ctx, options));
+  return spawnNode(HERO_WORKER_BIN, heroWorkerArgs(ctx, options), { nodeOptions: WORKER_NODE_FLAGS });
 }
 
 export function waitHeroWorkerReady(child: ChildProcess, timeoutMs: number): Promise<number> {
@@ -133,6 +134,7 @@ export async function openManagedFleet(ctx: BenchContext, options: ManagedFleetO
   for (const workerId of options.workers) {
     builder.addWorker(
       new WorkerConfig(workerId, process.execPath, BENCH_SCRIPT_TYPE).withArgs([
+        ...WORKER_NODE_FLAGS,
         HERO_WORKER_BIN,
         ...heroWorkerArgs(ctx, { workerId: '{workerId}' }),
       ]),

@@ -14,9 +14,20 @@ export function bundledWorkerPath(): string {
   return fileURLToPath(new URL('../../dist/src/cli/hero-worker.js', import.meta.url));
 }
 
-/** argv prefix of a script type's binary: `[node, …/hero-worker.js]` for the bundled worker, else `[binary]`. */
+/**
+ * Node flags the bundled worker runs with. Every job forks the worker (the spawn of its interpreter), and a fork costs
+ * in proportion to the worker's memory and threads: its page tables are copied, the CPUs its threads ran on are told
+ * to flush their TLBs, and every page it writes afterwards faults once. A young generation of 1 MB instead of 16 and
+ * one V8 helper thread instead of four make the worker smaller on both counts; its event loop only shuttles pipes and
+ * small Redis replies, so it needs neither. Measured in src/bench/README.md (`dispatch`).
+ */
+export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--v8-pool-size=1'];
+
+/** argv prefix of a script type's binary: `[node, …flags, …/hero-worker.js]` for the bundled worker, else `[binary]`. */
 export function workerCommand(binary: string): { binaryPath: string; prefixArgs: string[] } {
-  if (binary === BUNDLED_WORKER_NAME) return { binaryPath: process.execPath, prefixArgs: [bundledWorkerPath()] };
+  if (binary === BUNDLED_WORKER_NAME) {
+    return { binaryPath: process.execPath, prefixArgs: [...WORKER_NODE_FLAGS, bundledWorkerPath()] };
+  }
   return { binaryPath: binary, prefixArgs: [] };
 }
 
