@@ -100,6 +100,7 @@ async function fleetRound(ctx: BenchContext, dir: string): Promise<{ burst: numb
   const killedAt = performance.now();
   await killAndWait(c.child, 'SIGKILL');
   const failover = (await untilRunning([a, b], TARGET)) - killedAt;
+  await stopDaemons([a, b]);
   return { burst, failover };
 }
 
@@ -122,7 +123,16 @@ async function singleRound(ctx: BenchContext, dir: string): Promise<{ burst: num
   ctx.defer(() => killAndWait(again.child, 'SIGTERM'));
   // The queue still holds the burst: autoscaling brings the restarted daemon back to 6.
   const failover = (await untilRunning([again], TARGET)) - killedAt;
+  await stopDaemons([again]);
   return { burst, failover };
+}
+
+/**
+ * A round's daemons stop before the next round starts: the next round's daemons use the same config names, so the
+ * same daemon locks, and would share the cores with them. (On a failure, the deferred stops at the end do it.)
+ */
+async function stopDaemons(daemons: readonly BenchDaemon[]): Promise<void> {
+  await Promise.all(daemons.map((daemon) => killAndWait(daemon.child, 'SIGTERM')));
 }
 
 async function burstToTarget(ctx: BenchContext, prefix: string, daemons: readonly BenchDaemon[]): Promise<number> {
