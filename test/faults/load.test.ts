@@ -166,7 +166,8 @@ describe(`scenario 11: load (${WORKERS} workers, ${JOBS} jobs, embedded backend)
     prober.stdout.on('data', (chunk: string) => {
       probeOutput += chunk;
     });
-    const proberExited = new Promise((resolve) => prober.once('exit', resolve));
+    // 'close', not 'exit': the exit can be reported before the last lines were read from its stdout.
+    const proberExited = new Promise((resolve) => prober.once('close', resolve));
     const sampler = setInterval(() => memory.push(rssMb(daemon.pid)), MEMORY_SAMPLE_INTERVAL_MS);
 
     let completed = 0;
